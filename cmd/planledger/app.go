@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/eventstore"
+	"github.com/planledger/planledger/projections"
+)
+
+// App is the running core shared by serve and import: the NATS connection,
+// the event store and the read model following it. Close tears it down in
+// reverse order of Open.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	embedded *eventstore.Embedded
+	nc       *nats.Conn
+	Store    *eventstore.Store
+	Read     *projections.Projector
+	stopSub  func()
+}
+
+// OpenApp connects to the store (starting the embedded server unless an
+// external URL is set) and replays the log into the read model.
+func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	a := &App{cfg: cfg, log: log}
+	if err := a.open(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) open(ctx context.Context) error {
+	url := a.cfg.NATSURL
+	if url == "" {
+		host, port, err := splitHostPort(a.cfg.NATSListen)
+		if err != nil {
+			return err
+		}
+		a.embedded, err = eventstore.StartEmbedded(eventstore.EmbeddedConfig{
+			Host: host, Port: port, StoreDir: a.cfg.DataDir, SyncAlways: a.cfg.SyncAlways, Logger: a.log,
+		})
+		if err != nil {
+			return fmt.Errorf("start embedded NATS in %s: %w", a.cfg.DataDir, err)
+		}
+		url = a.embedded.ClientURL()
+		a.log.Info("embedded nats started", "url", url, "store_dir", a.cfg.DataDir, "sync_always", a.cfg.SyncAlways)
+	}
+
+	nc, err := nats.Connect(url, nats.Name("planledger"), nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { a.log.Warn("nats disconnected", "err", err) }),
+		nats.ReconnectHandler(func(c *nats.Conn) { a.log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
+	if err != nil {
+		return fmt.Errorf("connect to NATS at %s: %w", url, err)
+	}
+	a.nc = nc
+
+	a.Store, err = eventstore.Open(ctx, nc, eventstore.StoreConfig{Replicas: a.cfg.Replicas, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("open event stream: %w", err)
+	}
+	a.Read = projections.New(a.log)
+	return a.catchUp(ctx)
+}
+
+// catchUp follows the whole log into the read model and waits until it has
+// applied everything stored before start, logging progress on long replays.
+func (a *App) catchUp(ctx context.Context) error {
+	last, err := a.Store.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	a.stopSub, err = a.Store.Subscribe(ctx, 0, "", func(e domain.Event) error {
+		if err := a.Read.Apply(e); err != nil {
+			a.log.Error("projection skipped an event", "stream_seq", e.StreamSequence, "type", e.Type, "err", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("follow event stream: %w", err)
+	}
+
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	done := make(chan error, 1)
+	go func() { done <- a.Read.WaitFor(ctx, last) }()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return err
+			}
+			a.log.Info("read model caught up", "events", last, "duration_ms", time.Since(start).Milliseconds(),
+				"counts", a.Read.Stats())
+			return nil
+		case <-tick.C:
+			a.log.Info("replaying events", "applied", a.Read.Applied(), "total", last)
+		}
+	}
+}
+
+// Ready reports whether the store answers and the read model is current.
+func (a *App) Ready(ctx context.Context) error {
+	if a.nc == nil || !a.nc.IsConnected() {
+		return fmt.Errorf("not connected to NATS")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	last, err := a.Store.LastSequence(ctx)
+	if err != nil {
+		return err
+	}
+	if applied := a.Read.Applied(); applied < last {
+		return fmt.Errorf("read model at event %d of %d", applied, last)
+	}
+	return nil
+}
+
+// Close stops following the log, drains the connection so acknowledged
+// publishes are flushed, and stops the embedded server.
+func (a *App) Close() {
+	if a.stopSub != nil {
+		a.stopSub()
+	}
+	if a.nc != nil {
+		if err := a.nc.Drain(); err != nil {
+			a.log.Warn("drain nats connection", "err", err)
+		}
+		for i := 0; i < 50 && !a.nc.IsClosed(); i++ {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if a.embedded != nil {
+		a.embedded.Shutdown()
+		a.log.Info("embedded nats stopped")
+	}
+}
+
+func splitHostPort(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("invalid -nats-listen %q: want host:port such as 127.0.0.1:4222: %w", addr, err)
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port < -1 || port > 65535 {
+		return "", 0, fmt.Errorf("invalid -nats-listen port %q: want 0-65535, or -1 for any free port", p)
+	}
+	return host, port, nil
+}

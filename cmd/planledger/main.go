@@ -1,0 +1,60 @@
+// Command planledger records school and district improvement planning as
+// events in NATS JetStream and serves plans, level histories and printed
+// plans over HTTP.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "planledger:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		usage()
+		return fmt.Errorf("missing command")
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:])
+	case "import":
+		return runImport(ctx, args[1:])
+	case "version":
+		fmt.Println("planledger", version)
+		return nil
+	case "help", "-h", "--help":
+		usage()
+		return nil
+	default:
+		usage()
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+func usage() {
+	fmt.Fprint(os.Stderr, `usage: planledger <command> [flags]
+
+commands:
+  serve     run the HTTP API on the embedded (or an external) JetStream store;
+            loads the bundled Massachusetts data on first start
+  import    load DESE data files or a plans file into the store, with progress
+  version   print the version
+
+Run "planledger <command> -h" for the flags of a command. Every flag can also
+be set by the environment variable named in its help text.
+`)
+}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/docs"
+	plhttp "github.com/planledger/planledger/http"
+)
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg Config
+	cfg.bindFlags(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.logger()
+	slog.SetDefault(log)
+
+	srv, err := startServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)
+	defer cancel()
+	return srv.Close(shutdownCtx)
+}
+
+// server is a running planledger: the core App and its HTTP front.
+type server struct {
+	app  *App
+	http *plhttp.Server
+}
+
+// startServer opens the store, loads the bundled data when asked, and
+// starts HTTP. End-to-end tests call it directly.
+func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) {
+	app, err := OpenApp(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Bundled {
+		if err := importBundled(ctx, app, log); err != nil {
+			app.Close()
+			return nil, err
+		}
+	}
+	h := plhttp.NewServer(plhttp.Config{
+		Commands: commands.New(app.Store, app.Read),
+		Read:     app.Read,
+		Ready:    app.Ready,
+		OpenAPI:  docs.OpenAPI,
+		Version:  version,
+		Logger:   log,
+	})
+	if err := h.Open(cfg.Listen); err != nil {
+		app.Close()
+		return nil, err
+	}
+	log.Info("planledger serving", "url", h.URL(), "version", version)
+	return &server{app: app, http: h}, nil
+}
+
+// Close stops HTTP first, so no request writes after the store closes.
+func (s *server) Close(ctx context.Context) error {
+	err := s.http.Close(ctx)
+	s.app.Close()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("stop http server: %w", err)
+	}
+	return nil
+}
+
+// logProgress returns a progress callback that logs at most every second.
+func logProgress(log *slog.Logger) func(phase string, done, total int) {
+	var last time.Time
+	var lastPhase string
+	return func(phase string, done, total int) {
+		if phase == lastPhase && done < total && time.Since(last) < time.Second {
+			return
+		}
+		last, lastPhase = time.Now(), phase
+		log.Info("import progress", "phase", phase, "done", done, "total", total)
+	}
+}

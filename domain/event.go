@@ -1,0 +1,92 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Aggregate kinds. Each aggregate's events live on their own NATS subject,
+// planledger.<kind>.<id>, so a subscriber can pick one kind or one aggregate.
+const (
+	KindOrg   = "org"   // registration of a district or school, id = 8-digit org code
+	KindLevel = "level" // accountability level history of one org, id = org code
+	KindPlan  = "plan"  // one DIP or SIP, id = UUID
+)
+
+// Event types, each with the payload struct named after it.
+const (
+	TypeOrgRegistered    = "org.registered"
+	TypeLevelChanged     = "level.changed"
+	TypePlanCreated      = "plan.created"
+	TypePlanRetitled     = "plan.retitled"
+	TypeSectionRevised   = "plan.section_revised"
+	TypeObjectiveAdded   = "plan.objective_added"
+	TypeObjectiveRevised = "plan.objective_revised"
+	TypeObjectiveRemoved = "plan.objective_removed"
+	TypeGoalAdopted      = "plan.goal_adopted"
+	TypeGoalRevised      = "plan.goal_revised"
+	TypeGoalWithdrawn    = "plan.goal_withdrawn"
+	CurrentSchemaVersion = 1
+)
+
+// Event is the envelope every stored event shares, whatever its type.
+type Event struct {
+	ID            string          `json:"id"` // UUID v7, also the NATS message id
+	Type          string          `json:"type"`
+	SchemaVersion int             `json:"schema_version"`
+	AggregateKind string          `json:"aggregate_kind"`
+	AggregateID   string          `json:"aggregate_id"`
+	Sequence      uint64          `json:"sequence"` // 1-based position within the aggregate
+	RecordedAt    time.Time       `json:"recorded_at"`
+	EffectiveAt   time.Time       `json:"effective_at"` // when the change holds in the world
+	Actor         string          `json:"actor"`
+	CorrelationID string          `json:"correlation_id,omitempty"`
+	CausationID   string          `json:"causation_id,omitempty"`
+	Payload       json.RawMessage `json:"payload"`
+
+	// StreamSequence is the event's position in the whole log. The store sets
+	// it on read; it is not part of the stored envelope.
+	StreamSequence uint64 `json:"stream_sequence,omitempty"`
+}
+
+// Draft is an event a command decided on but the store has not yet accepted.
+type Draft struct {
+	Type        string
+	Payload     any
+	EffectiveAt time.Time // zero means "when recorded"
+}
+
+// Metadata travels with every append: who acted and why.
+type Metadata struct {
+	Actor         string
+	CorrelationID string
+	CausationID   string
+	// EventID, when set, fixes the new event's id so that a retried command
+	// is stored once. Empty means a fresh UUID v7.
+	EventID string
+}
+
+// AppendRequest asks the store to add one event after ExpectedSequence, the
+// aggregate's last sequence as the writer saw it (0 for a new aggregate).
+type AppendRequest struct {
+	AggregateKind    string
+	AggregateID      string
+	ExpectedSequence uint64
+	Draft            Draft
+	Metadata         Metadata
+}
+
+// EventStore is the append-only log. Append returns *ConflictError when
+// ExpectedSequence is stale, and stores nothing in that case.
+type EventStore interface {
+	Append(ctx context.Context, req AppendRequest) (Event, error)
+}
+
+// Decode unmarshals an event's payload into v.
+func (e Event) Decode(v any) error {
+	if err := json.Unmarshal(e.Payload, v); err != nil {
+		return Errorf(EInternal, "payload", "decode %s event %s: %v", e.Type, e.ID, err)
+	}
+	return nil
+}

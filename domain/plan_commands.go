@@ -1,0 +1,313 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// DIPYears is the length of a District Improvement Plan: 603 CMR 2.03(5)(a)
+// asks for a written three-year plan.
+const DIPYears = 3
+
+// Lookup gives commands the state they check against. Implementations
+// return the current state, never an as-of view.
+type Lookup interface {
+	Org(code string) (Org, bool)
+	Plan(id string) (*Plan, bool)
+	// SIPFor returns the id of the school's plan for a school year, if any.
+	SIPFor(orgCode string, year int) (string, bool)
+}
+
+// CreatePlan starts a DIP or an SIP. ID may be empty to get a new UUID.
+type CreatePlan struct {
+	ID             string            `json:"id"`
+	Kind           PlanKind          `json:"kind"`
+	OrgCode        string            `json:"org_code"`
+	DistrictPlanID string            `json:"district_plan_id"`
+	FirstYear      int               `json:"first_year"`
+	LastYear       int               `json:"last_year"`
+	Title          string            `json:"title"`
+	Note           string            `json:"note"`
+	Sections       map[string]string `json:"sections"`
+}
+
+// DecideCreatePlan validates a new plan against the org and, for an SIP, the
+// district plan it aligns with.
+func DecideCreatePlan(c CreatePlan, look Lookup) (Draft, error) {
+	if c.ID == "" {
+		c.ID = uuid.NewString()
+	} else if _, err := uuid.Parse(c.ID); err != nil {
+		return Draft{}, Errorf(EInvalid, "id", "plan id %q is not a UUID; leave it out to get one", c.ID)
+	}
+	if _, exists := look.Plan(c.ID); exists {
+		return Draft{}, Errorf(EConflict, "id", "plan %s already exists", c.ID)
+	}
+	if err := ValidateOrgCode("org_code", c.OrgCode); err != nil {
+		return Draft{}, err
+	}
+	org, ok := look.Org(c.OrgCode)
+	if !ok {
+		return Draft{}, Errorf(ENotFound, "org_code", "no district or school has org code %s; list them at GET /v1/orgs", c.OrgCode)
+	}
+	if strings.TrimSpace(c.Title) == "" {
+		return Draft{}, Errorf(EInvalid, "title", "a plan needs a title")
+	}
+	if err := validateSections(c.Kind, c.Sections); err != nil {
+		return Draft{}, err
+	}
+
+	switch c.Kind {
+	case PlanDIP:
+		if err := checkDIP(c, org); err != nil {
+			return Draft{}, err
+		}
+	case PlanSIP:
+		if err := checkSIP(&c, org, look); err != nil {
+			return Draft{}, err
+		}
+	default:
+		return Draft{}, Errorf(EInvalid, "kind", "plan kind %q is not dip or sip", c.Kind)
+	}
+	return Draft{Type: TypePlanCreated, Payload: PlanCreated{
+		ID: c.ID, Kind: c.Kind, OrgCode: c.OrgCode, DistrictPlanID: c.DistrictPlanID,
+		FirstYear: c.FirstYear, LastYear: c.LastYear, Title: strings.TrimSpace(c.Title),
+		Note: c.Note, Sections: c.Sections,
+	}}, nil
+}
+
+func checkDIP(c CreatePlan, org Org) error {
+	if org.Type != OrgDistrict {
+		return Errorf(EInvalid, "org_code", "%s is a school; a DIP belongs to a district such as %s", c.OrgCode, org.DistrictCode)
+	}
+	if c.DistrictPlanID != "" {
+		return Errorf(EInvalid, "district_plan_id", "a DIP does not align with another plan; leave district_plan_id out")
+	}
+	if err := checkYear("first_year", c.FirstYear); err != nil {
+		return err
+	}
+	if c.LastYear-c.FirstYear+1 != DIPYears {
+		return Errorf(EInvalid, "last_year",
+			"a DIP covers three school years, so last_year must be %d for first_year %d", c.FirstYear+DIPYears-1, c.FirstYear)
+	}
+	return nil
+}
+
+func checkSIP(c *CreatePlan, org Org, look Lookup) error {
+	if org.Type != OrgSchool {
+		return Errorf(EInvalid, "org_code", "%s is a district; an SIP belongs to one of its schools", c.OrgCode)
+	}
+	if err := checkYear("first_year", c.FirstYear); err != nil {
+		return err
+	}
+	if c.LastYear == 0 {
+		c.LastYear = c.FirstYear
+	}
+	if c.LastYear != c.FirstYear {
+		return Errorf(EInvalid, "last_year", "an SIP covers one school year; set last_year to %d or leave it out", c.FirstYear)
+	}
+	dip, ok := look.Plan(c.DistrictPlanID)
+	if !ok || dip.Kind != PlanDIP {
+		return Errorf(ENotFound, "district_plan_id", "district plan %q not found; an SIP must name its district's DIP", c.DistrictPlanID)
+	}
+	if dip.OrgCode != org.DistrictCode {
+		return Errorf(EInvalid, "district_plan_id", "plan %s belongs to district %s, not to this school's district %s",
+			dip.ID, dip.OrgCode, org.DistrictCode)
+	}
+	if c.FirstYear < dip.FirstYear || c.FirstYear > dip.LastYear {
+		return Errorf(EInvalid, "first_year", "school year %s is outside the DIP's period %s",
+			SchoolYearLabel(c.FirstYear), dip.PeriodLabel())
+	}
+	if other, exists := look.SIPFor(c.OrgCode, c.FirstYear); exists {
+		return Errorf(EConflict, "first_year", "school %s already has plan %s for %s",
+			c.OrgCode, other, SchoolYearLabel(c.FirstYear))
+	}
+	return nil
+}
+
+func checkYear(field string, year int) error {
+	if year < 2000 || year > 2100 {
+		return Errorf(EInvalid, field, "school year %d is not a spring year such as 2017 (for 2016-17)", year)
+	}
+	return nil
+}
+
+func validateSections(kind PlanKind, sections map[string]string) error {
+	for key := range sections {
+		if !hasSection(kind, key) {
+			return Errorf(EInvalid, "sections/"+key, "%s is not a section of a %s; see the section list at GET /v1/reference", key, kind)
+		}
+	}
+	return nil
+}
+
+func hasSection(kind PlanKind, key string) bool {
+	for _, s := range SectionsFor(kind) {
+		if s.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// DecideReviseSection replaces the text of one section.
+func DecideReviseSection(p *Plan, key, text string) (Draft, error) {
+	if !hasSection(p.Kind, key) {
+		return Draft{}, Errorf(ENotFound, "section", "%s is not a section of a %s", key, p.Kind)
+	}
+	if p.Sections[p.sectionIndex(key)].Text == text {
+		return Draft{}, Errorf(EInvalid, "text", "section %s already has this text; nothing to change", key)
+	}
+	return Draft{Type: TypeSectionRevised, Payload: SectionRevised{Key: key, Text: text}}, nil
+}
+
+// DecideRetitle changes a plan's title.
+func DecideRetitle(p *Plan, title string) (Draft, error) {
+	title = strings.TrimSpace(title)
+	if title == "" {
+		return Draft{}, Errorf(EInvalid, "title", "a plan needs a title")
+	}
+	return Draft{Type: TypePlanRetitled, Payload: PlanRetitled{Title: title}}, nil
+}
+
+// DecideAddObjective adds a strategic objective to a DIP.
+func DecideAddObjective(p *Plan, o Objective) (Draft, error) {
+	if p.Kind != PlanDIP {
+		return Draft{}, Errorf(EInvalid, "kind", "objectives belong to DIPs; an SIP adopts goals instead")
+	}
+	if o.ID == "" {
+		o.ID = uuid.NewString()
+	}
+	if p.ObjectiveIndex(o.ID) >= 0 {
+		return Draft{}, Errorf(EConflict, "id", "objective %s already exists; revise it instead", o.ID)
+	}
+	if err := validateObjective(o); err != nil {
+		return Draft{}, err
+	}
+	return Draft{Type: TypeObjectiveAdded, Payload: ObjectiveAdded{Objective: o}}, nil
+}
+
+// DecideReviseObjective replaces an existing objective as a whole.
+func DecideReviseObjective(p *Plan, o Objective) (Draft, error) {
+	if p.ObjectiveIndex(o.ID) < 0 {
+		return Draft{}, Errorf(ENotFound, "id", "plan %s has no objective %s", p.ID, o.ID)
+	}
+	if err := validateObjective(o); err != nil {
+		return Draft{}, err
+	}
+	return Draft{Type: TypeObjectiveRevised, Payload: ObjectiveRevised{Objective: o}}, nil
+}
+
+// DecideRemoveObjective drops an objective. SIP goals that cite it show up
+// as citing an unknown objective in the alignment view.
+func DecideRemoveObjective(p *Plan, id string) (Draft, error) {
+	if p.ObjectiveIndex(id) < 0 {
+		return Draft{}, Errorf(ENotFound, "id", "plan %s has no objective %s", p.ID, id)
+	}
+	return Draft{Type: TypeObjectiveRemoved, Payload: ObjectiveRemoved{ObjectiveID: id}}, nil
+}
+
+func validateObjective(o Objective) error {
+	if _, err := uuid.Parse(o.ID); err != nil {
+		return Errorf(EInvalid, "id", "objective id %q is not a UUID", o.ID)
+	}
+	if strings.TrimSpace(o.Title) == "" {
+		return Errorf(EInvalid, "title", "an objective needs a title")
+	}
+	if len(o.Standards) == 0 {
+		return Errorf(EInvalid, "standards", "name at least one district standard the objective serves, e.g. %q", DistrictStandards[0].Key)
+	}
+	for i, s := range o.Standards {
+		if StandardName(s) == "" {
+			return Errorf(EInvalid, fmt.Sprintf("standards/%d", i), "%q is not a district standard key; use one of %s", s, standardKeys())
+		}
+	}
+	if len(o.Outcomes) == 0 {
+		return Errorf(EInvalid, "outcomes", "an objective needs at least one measurable outcome with a target")
+	}
+	return validateMeasures("outcomes", o.Outcomes)
+}
+
+// DecideAdoptGoal adds a performance goal to an SIP. Cited objectives must
+// exist in the DIP the SIP aligns with.
+func DecideAdoptGoal(p *Plan, g Goal, look Lookup) (Draft, error) {
+	if p.Kind != PlanSIP {
+		return Draft{}, Errorf(EInvalid, "kind", "goals belong to SIPs; a DIP has objectives instead")
+	}
+	if g.ID == "" {
+		g.ID = uuid.NewString()
+	}
+	if p.GoalIndex(g.ID) >= 0 {
+		return Draft{}, Errorf(EConflict, "id", "goal %s already exists; revise it instead", g.ID)
+	}
+	if err := validateGoal(p, g, look); err != nil {
+		return Draft{}, err
+	}
+	return Draft{Type: TypeGoalAdopted, Payload: GoalAdopted{Goal: g}}, nil
+}
+
+// DecideReviseGoal replaces an existing goal as a whole.
+func DecideReviseGoal(p *Plan, g Goal, look Lookup) (Draft, error) {
+	if p.GoalIndex(g.ID) < 0 {
+		return Draft{}, Errorf(ENotFound, "id", "plan %s has no goal %s", p.ID, g.ID)
+	}
+	if err := validateGoal(p, g, look); err != nil {
+		return Draft{}, err
+	}
+	return Draft{Type: TypeGoalRevised, Payload: GoalRevised{Goal: g}}, nil
+}
+
+// DecideWithdrawGoal drops a goal from the plan.
+func DecideWithdrawGoal(p *Plan, id string) (Draft, error) {
+	if p.GoalIndex(id) < 0 {
+		return Draft{}, Errorf(ENotFound, "id", "plan %s has no goal %s", p.ID, id)
+	}
+	return Draft{Type: TypeGoalWithdrawn, Payload: GoalWithdrawn{GoalID: id}}, nil
+}
+
+func validateGoal(p *Plan, g Goal, look Lookup) error {
+	if _, err := uuid.Parse(g.ID); err != nil {
+		return Errorf(EInvalid, "id", "goal id %q is not a UUID", g.ID)
+	}
+	if strings.TrimSpace(g.Title) == "" {
+		return Errorf(EInvalid, "title", "a goal needs a title")
+	}
+	if len(g.Measures) == 0 {
+		return Errorf(EInvalid, "measures", "a goal needs at least one measure with a target, so progress can be checked")
+	}
+	if err := validateMeasures("measures", g.Measures); err != nil {
+		return err
+	}
+	dip, ok := look.Plan(p.DistrictPlanID)
+	if !ok {
+		return Errorf(ENotFound, "district_plan_id", "district plan %s of this SIP was not found", p.DistrictPlanID)
+	}
+	for i, id := range g.Objectives {
+		if dip.ObjectiveIndex(id) < 0 {
+			return Errorf(EInvalid, fmt.Sprintf("objectives/%d", i),
+				"DIP %s has no objective %s; list its objectives at GET /v1/plans/%s", dip.ID, id, dip.ID)
+		}
+	}
+	return nil
+}
+
+func validateMeasures(field string, ms []Measure) error {
+	for i, m := range ms {
+		if strings.TrimSpace(m.Description) == "" {
+			return Errorf(EInvalid, fmt.Sprintf("%s/%d/description", field, i), "a measure needs a description of what is measured")
+		}
+		if strings.TrimSpace(m.Target) == "" {
+			return Errorf(EInvalid, fmt.Sprintf("%s/%d/target", field, i), "a measure needs a target")
+		}
+	}
+	return nil
+}
+
+func standardKeys() string {
+	keys := make([]string, len(DistrictStandards))
+	for i, s := range DistrictStandards {
+		keys[i] = s.Key
+	}
+	return strings.Join(keys, ", ")
+}

@@ -1,0 +1,131 @@
+package http
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/planledger/planledger/domain"
+)
+
+// sseHeartbeat keeps idle feed connections open through proxies.
+const sseHeartbeat = 20 * time.Second
+
+func (s *Server) registerLevelRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/level-changes", s.handleLevelChanges).Methods(http.MethodGet)
+	r.HandleFunc("/v1/level-changes/stream", s.handleLevelStream).Methods(http.MethodGet)
+}
+
+// afterSequence reads the stream sequence to resume after, from the SSE
+// Last-Event-ID header or the "after" query parameter.
+func afterSequence(r *http.Request) (uint64, error) {
+	v := r.Header.Get("Last-Event-ID")
+	field := "Last-Event-ID"
+	if v == "" {
+		v, field = r.URL.Query().Get("after"), "after"
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, domain.Errorf(domain.EInvalid, field, "%s %q is not a stream sequence number", field, v)
+	}
+	return n, nil
+}
+
+// handleLevelChanges returns level-change events after a stream sequence,
+// oldest first, for clients that poll instead of streaming.
+func (s *Server) handleLevelChanges(w http.ResponseWriter, r *http.Request) {
+	after, err := afterSequence(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	limit := maxPageSize
+	if v := r.URL.Query().Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			writeProblem(w, r, domain.Errorf(domain.EInvalid, "limit", "limit %q must be a number from 1 to %d", v, maxPageSize))
+			return
+		}
+		limit = n
+	}
+	backlog, _, cancel := s.cfg.Read.FollowLevels(after)
+	cancel()
+	next := after
+	if len(backlog) > limit {
+		backlog = backlog[:limit]
+	}
+	if len(backlog) > 0 {
+		next = backlog[len(backlog)-1].StreamSequence
+	}
+	if backlog == nil {
+		backlog = []domain.Event{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": backlog, "next_after": next})
+}
+
+// handleLevelStream sends level changes as server-sent events: first every
+// event after the resume point, then each new one as it is applied. Each
+// event's SSE id is its stream sequence, so a reconnecting client resumes
+// with Last-Event-ID and misses nothing.
+func (s *Server) handleLevelStream(w http.ResponseWriter, r *http.Request) {
+	after, err := afterSequence(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		writeProblem(w, r, domain.Errorf(domain.EInternal, "", "response writer cannot stream"))
+		return
+	}
+	backlog, live, cancel := s.cfg.Read.FollowLevels(after)
+	defer cancel()
+
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	for _, e := range backlog {
+		if err := writeSSE(w, e); err != nil {
+			return
+		}
+	}
+	flusher.Flush()
+
+	tick := time.NewTicker(sseHeartbeat)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": heartbeat\n\n"); err != nil {
+				return
+			}
+			flusher.Flush()
+		case e, open := <-live:
+			if !open {
+				return // fell behind; the client reconnects with Last-Event-ID
+			}
+			if err := writeSSE(w, e); err != nil {
+				return
+			}
+			flusher.Flush()
+		}
+	}
+}
+
+func writeSSE(w http.ResponseWriter, e domain.Event) error {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.StreamSequence, e.Type, data)
+	return err
+}

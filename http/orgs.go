@@ -1,0 +1,176 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/projections"
+)
+
+const (
+	defaultPageSize = 100
+	maxPageSize     = 1000
+)
+
+func (s *Server) registerOrgRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/orgs", s.handleOrgList).Methods(http.MethodGet)
+	r.HandleFunc("/v1/orgs/{code}", s.handleOrgGet).Methods(http.MethodGet)
+	r.HandleFunc("/v1/orgs/{code}/plans", s.handleOrgPlans).Methods(http.MethodGet)
+	r.HandleFunc("/v1/orgs/{code}/levels", s.handleLevelChange).Methods(http.MethodPost)
+}
+
+// orgSummary is an org with its level in force now.
+type orgSummary struct {
+	domain.Org
+	CurrentLevel *domain.LevelEntry `json:"current_level"`
+}
+
+// handleOrgList lists orgs by code with a cursor: "after" is the last code
+// of the previous page, so pages stay stable while orgs are added.
+func (s *Server) handleOrgList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	typ := domain.OrgType(q.Get("type"))
+	if typ != "" && typ != domain.OrgDistrict && typ != domain.OrgSchool {
+		writeProblem(w, r, domain.Errorf(domain.EInvalid, "type", "type %q is not district or school", typ))
+		return
+	}
+	limit := defaultPageSize
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			writeProblem(w, r, domain.Errorf(domain.EInvalid, "limit", "limit %q must be a number from 1 to %d", v, maxPageSize))
+			return
+		}
+		limit = n
+	}
+	after, district, name := q.Get("after"), q.Get("district"), strings.ToLower(q.Get("q"))
+	now, _ := projections.ParseAsOf("", "", time.Now())
+
+	items := []orgSummary{}
+	next := ""
+	for _, o := range s.cfg.Read.Orgs(typ) {
+		if o.Code <= after || (district != "" && o.DistrictCode != district) ||
+			(name != "" && !strings.Contains(strings.ToLower(o.Name), name)) {
+			continue
+		}
+		if len(items) == limit {
+			next = items[len(items)-1].Code
+			break
+		}
+		items = append(items, orgSummary{Org: o, CurrentLevel: s.cfg.Read.LevelAt(o.Code, now)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_after": next})
+}
+
+func (s *Server) handleOrgGet(w http.ResponseWriter, r *http.Request) {
+	code := mux.Vars(r)["code"]
+	org, ok := s.lookupOrg(w, r, code)
+	if !ok {
+		return
+	}
+	now, _ := projections.ParseAsOf("", "", time.Now())
+	var district *domain.Org
+	if org.Type == domain.OrgSchool {
+		if d, ok := s.cfg.Read.Org(org.DistrictCode); ok {
+			district = &d
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"org":           org,
+		"district":      district,
+		"current_level": s.cfg.Read.LevelAt(code, now),
+		"level_history": s.cfg.Read.Levels(code),
+		"level_version": s.cfg.Read.Sequence(domain.KindLevel, code),
+		"plans":         planSummaries(s.cfg.Read.PlansFor(code)),
+	})
+}
+
+func (s *Server) handleOrgPlans(w http.ResponseWriter, r *http.Request) {
+	code := mux.Vars(r)["code"]
+	if _, ok := s.lookupOrg(w, r, code); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": planSummaries(s.cfg.Read.PlansFor(code))})
+}
+
+func (s *Server) lookupOrg(w http.ResponseWriter, r *http.Request, code string) (domain.Org, bool) {
+	if err := domain.ValidateOrgCode("code", code); err != nil {
+		writeProblem(w, r, err)
+		return domain.Org{}, false
+	}
+	org, ok := s.cfg.Read.Org(code)
+	if !ok {
+		writeProblem(w, r, domain.Errorf(domain.ENotFound, "code", "no district or school has org code %s", code))
+		return domain.Org{}, false
+	}
+	return org, true
+}
+
+type planSummary struct {
+	ID             string          `json:"id"`
+	Kind           domain.PlanKind `json:"kind"`
+	OrgCode        string          `json:"org_code"`
+	Title          string          `json:"title"`
+	Period         string          `json:"period"`
+	FirstYear      int             `json:"first_year"`
+	LastYear       int             `json:"last_year"`
+	DistrictPlanID string          `json:"district_plan_id,omitempty"`
+}
+
+func planSummaries(plans []*domain.Plan) []planSummary {
+	out := make([]planSummary, 0, len(plans))
+	for _, p := range plans {
+		out = append(out, planSummary{ID: p.ID, Kind: p.Kind, OrgCode: p.OrgCode, Title: p.Title,
+			Period: p.PeriodLabel(), FirstYear: p.FirstYear, LastYear: p.LastYear, DistrictPlanID: p.DistrictPlanID})
+	}
+	return out
+}
+
+type levelChangeRequest struct {
+	Level            int     `json:"level"`
+	Reason           string  `json:"reason"`
+	Source           string  `json:"source"`
+	EffectiveDate    string  `json:"effective_date"`
+	ExpectedSequence *uint64 `json:"expected_sequence"`
+}
+
+func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
+	code := mux.Vars(r)["code"]
+	var req levelChangeRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	meta, err := s.meta(r, req.ExpectedSequence, req.EffectiveDate)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	ev, err := s.cfg.Commands.ChangeLevel(r.Context(), meta, domain.ChangeLevel{
+		OrgCode: code, Level: req.Level, Reason: req.Reason, Source: req.Source, EffectiveAt: meta.EffectiveAt})
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"event": ev, "level_history": s.cfg.Read.Levels(code)})
+}
+
+// meta collects the command metadata every write shares.
+func (s *Server) meta(r *http.Request, expected *uint64, effective string) (commands.Meta, error) {
+	exp, err := parseExpected(r, expected)
+	if err != nil {
+		return commands.Meta{}, err
+	}
+	eff, err := parseEffective(effective)
+	if err != nil {
+		return commands.Meta{}, err
+	}
+	return commands.Meta{Actor: strings.TrimSpace(r.Header.Get("X-Actor")), CorrelationID: requestID(r),
+		Expected: exp, EffectiveAt: eff}, nil
+}

@@ -1,0 +1,77 @@
+package http
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+
+	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/pdf"
+	"github.com/planledger/planledger/projections"
+)
+
+// handlePlanPDF prints a plan as of an instant. The bytes depend only on the
+// events folded in and the resolved instant, so a reprint of the same
+// instant matches; the SHA-256 goes in a header for comparison.
+func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
+	at, err := asOfFrom(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	view, err := s.cfg.Read.PlanAt(mux.Vars(r)["id"], at)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	doc, err := s.document(view)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+
+	select {
+	case s.pdfs <- struct{}{}:
+		defer func() { <-s.pdfs }()
+	case <-r.Context().Done():
+		return
+	}
+	body, err := pdf.Render(doc)
+	if err != nil {
+		writeProblem(w, r, fmt.Errorf("render plan %s: %w", view.Plan.ID, err))
+		return
+	}
+	sum := sha256.Sum256(body)
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s.pdf"`, view.Plan.OrgCode, view.Plan.Kind))
+	w.Header().Set("X-Content-SHA256", hex.EncodeToString(sum[:]))
+	w.Header().Set("X-Plan-Last-Sequence", strconv.FormatUint(view.LastSequence, 10))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+}
+
+// document gathers what a printed plan shows besides the plan itself: the
+// org names, its level and, for an SIP, its DIP, all as of the same instant.
+func (s *Server) document(view projections.PlanView) (pdf.Document, error) {
+	plan := view.Plan
+	org, _ := s.cfg.Read.Org(plan.OrgCode)
+	district, _ := s.cfg.Read.Org(domain.DistrictCodeOf(plan.OrgCode))
+	doc := pdf.Document{
+		Plan: plan, OrgName: org.Name, DistrictName: district.Name,
+		Level: s.cfg.Read.LevelAt(plan.OrgCode, view.AsOf), AsOf: view.AsOf.Instant, AsOfBasis: view.AsOf.Basis,
+		LastSequence: view.LastSequence, LastRecordedAt: view.LastRecordedAt,
+		Producer: "planledger " + s.cfg.Version,
+	}
+	if plan.Kind == domain.PlanSIP {
+		dv, err := s.cfg.Read.PlanAt(plan.DistrictPlanID, view.AsOf)
+		if err == nil {
+			doc.DistrictPlan = &dv.Plan
+		}
+	}
+	return doc, nil
+}

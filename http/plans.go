@@ -1,0 +1,247 @@
+package http
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/projections"
+)
+
+func (s *Server) registerPlanRoutes(r *mux.Router) {
+	r.HandleFunc("/v1/plans", s.handlePlanCreate).Methods(http.MethodPost)
+	r.HandleFunc("/v1/plans/{id}", s.handlePlanGet).Methods(http.MethodGet)
+	r.HandleFunc("/v1/plans/{id}/title", s.handleRetitle).Methods(http.MethodPut)
+	r.HandleFunc("/v1/plans/{id}/sections/{key}", s.handleSectionRevise).Methods(http.MethodPut)
+	r.HandleFunc("/v1/plans/{id}/objectives", s.handleObjectiveAdd).Methods(http.MethodPost)
+	r.HandleFunc("/v1/plans/{id}/objectives/{item}", s.handleObjectiveRevise).Methods(http.MethodPut)
+	r.HandleFunc("/v1/plans/{id}/objectives/{item}", s.handleObjectiveRemove).Methods(http.MethodDelete)
+	r.HandleFunc("/v1/plans/{id}/goals", s.handleGoalAdopt).Methods(http.MethodPost)
+	r.HandleFunc("/v1/plans/{id}/goals/{item}", s.handleGoalRevise).Methods(http.MethodPut)
+	r.HandleFunc("/v1/plans/{id}/goals/{item}", s.handleGoalWithdraw).Methods(http.MethodDelete)
+	r.HandleFunc("/v1/plans/{id}/alignment", s.handleAlignment).Methods(http.MethodGet)
+	r.HandleFunc("/v1/plans/{id}/history", s.handleHistory).Methods(http.MethodGet)
+	r.HandleFunc("/v1/plans/{id}/pdf", s.handlePlanPDF).Methods(http.MethodGet)
+}
+
+func asOfFrom(r *http.Request) (projections.AsOf, error) {
+	q := r.URL.Query()
+	return projections.ParseAsOf(q.Get("as_of"), q.Get("basis"), time.Now())
+}
+
+// writePlan sends a plan view with its version as a strong ETag.
+func writePlan(w http.ResponseWriter, status int, view projections.PlanView, extra map[string]any) {
+	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, view.Version))
+	body := map[string]any{"plan": view.Plan, "period": view.Plan.PeriodLabel(), "as_of": view.AsOf,
+		"last_sequence": view.LastSequence, "last_stream_sequence": view.LastStreamSequence,
+		"last_recorded_at": view.LastRecordedAt, "version": view.Version}
+	for k, v := range extra {
+		body[k] = v
+	}
+	writeJSON(w, status, body)
+}
+
+func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
+	at, err := asOfFrom(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	view, err := s.cfg.Read.PlanAt(mux.Vars(r)["id"], at)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	writePlan(w, http.StatusOK, view, nil)
+}
+
+type createPlanRequest struct {
+	domain.CreatePlan
+	EffectiveDate string `json:"effective_date"`
+}
+
+func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
+	var req createPlanRequest
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	meta, err := s.meta(r, nil, req.EffectiveDate)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	ev, err := s.cfg.Commands.CreatePlan(r.Context(), meta, req.CreatePlan)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	s.respondPlanWrite(w, r, http.StatusCreated, ev)
+}
+
+// respondPlanWrite returns the event and the plan as it now stands.
+func (s *Server) respondPlanWrite(w http.ResponseWriter, r *http.Request, status int, ev domain.Event) {
+	now, _ := projections.ParseAsOf("", projections.BasisRecorded, time.Now())
+	view, err := s.cfg.Read.PlanAt(ev.AggregateID, now)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/v1/plans/"+ev.AggregateID)
+	writePlan(w, status, view, map[string]any{"event": ev})
+}
+
+// planEdit is the envelope of every plan edit: the expected sequence and an
+// optional effective date beside the edit's own fields.
+type planEdit struct {
+	ExpectedSequence *uint64 `json:"expected_sequence"`
+	EffectiveDate    string  `json:"effective_date"`
+}
+
+func (s *Server) changePlan(w http.ResponseWriter, r *http.Request, edit planEdit, status int, decide func(p *domain.Plan) (domain.Draft, error)) {
+	meta, err := s.meta(r, edit.ExpectedSequence, edit.EffectiveDate)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	ev, err := s.cfg.Commands.ChangePlan(r.Context(), meta, mux.Vars(r)["id"], decide)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	s.respondPlanWrite(w, r, status, ev)
+}
+
+func (s *Server) handleRetitle(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		planEdit
+		Title string `json:"title"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	s.changePlan(w, r, req.planEdit, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideRetitle(p, req.Title)
+	})
+}
+
+func (s *Server) handleSectionRevise(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		planEdit
+		Text *string `json:"text"`
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	if req.Text == nil {
+		writeProblem(w, r, domain.Errorf(domain.EInvalid, "text", "send the section's new text in the text field"))
+		return
+	}
+	key := mux.Vars(r)["key"]
+	s.changePlan(w, r, req.planEdit, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideReviseSection(p, key, *req.Text)
+	})
+}
+
+func (s *Server) handleObjectiveAdd(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		planEdit
+		domain.Objective
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	s.changePlan(w, r, req.planEdit, http.StatusCreated, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideAddObjective(p, req.Objective)
+	})
+}
+
+func (s *Server) handleObjectiveRevise(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		planEdit
+		domain.Objective
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	req.Objective.ID = mux.Vars(r)["item"]
+	s.changePlan(w, r, req.planEdit, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideReviseObjective(p, req.Objective)
+	})
+}
+
+func (s *Server) handleObjectiveRemove(w http.ResponseWriter, r *http.Request) {
+	item := mux.Vars(r)["item"]
+	s.changePlan(w, r, planEdit{}, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideRemoveObjective(p, item)
+	})
+}
+
+func (s *Server) handleGoalAdopt(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		planEdit
+		domain.Goal
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	look := s.cfg.Commands.Lookup()
+	s.changePlan(w, r, req.planEdit, http.StatusCreated, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideAdoptGoal(p, req.Goal, look)
+	})
+}
+
+func (s *Server) handleGoalRevise(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		planEdit
+		domain.Goal
+	}
+	if err := decodeJSON(r, &req); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	req.Goal.ID = mux.Vars(r)["item"]
+	look := s.cfg.Commands.Lookup()
+	s.changePlan(w, r, req.planEdit, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideReviseGoal(p, req.Goal, look)
+	})
+}
+
+func (s *Server) handleGoalWithdraw(w http.ResponseWriter, r *http.Request) {
+	item := mux.Vars(r)["item"]
+	s.changePlan(w, r, planEdit{}, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
+		return domain.DecideWithdrawGoal(p, item)
+	})
+}
+
+func (s *Server) handleAlignment(w http.ResponseWriter, r *http.Request) {
+	at, err := asOfFrom(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	a, err := s.cfg.Read.AlignmentFor(mux.Vars(r)["id"], at)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
+	id := mux.Vars(r)["id"]
+	h, err := s.cfg.Read.History(id)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"plan_id": id, "items": h})
+}

@@ -1,0 +1,77 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/planledger/planledger/domain"
+)
+
+// Problem is an RFC 9457 problem details body. Type is a stable URI per
+// error code, relative to the API root; Field names the input at fault.
+type Problem struct {
+	Type      string `json:"type"`
+	Title     string `json:"title"`
+	Status    int    `json:"status"`
+	Detail    string `json:"detail"`
+	Instance  string `json:"instance,omitempty"`
+	Field     string `json:"field,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	// CurrentSequence, on a conflict, is the version a retry must state.
+	CurrentSequence *uint64 `json:"current_sequence,omitempty"`
+}
+
+var problemStatus = map[string]int{
+	domain.EConflict:     http.StatusConflict,
+	domain.EInvalid:      http.StatusBadRequest,
+	domain.ENotFound:     http.StatusNotFound,
+	domain.EUnavailable:  http.StatusServiceUnavailable,
+	domain.EPrecondition: http.StatusPreconditionRequired,
+	domain.EInternal:     http.StatusInternalServerError,
+}
+
+var problemTitle = map[string]string{
+	domain.EConflict:     "Conflict with the current version",
+	domain.EInvalid:      "Invalid request",
+	domain.ENotFound:     "Not found",
+	domain.EUnavailable:  "Service unavailable",
+	domain.EPrecondition: "Precondition required",
+	domain.EInternal:     "Internal error",
+}
+
+// writeProblem maps an error to problem+json. Internal errors are logged
+// with the request id and shown to the client only as that id.
+func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
+	var conflict *domain.ConflictError
+	if errors.As(err, &conflict) {
+		p := Problem{Type: "/problems/conflict", Title: problemTitle[domain.EConflict], Status: http.StatusConflict,
+			Detail: conflict.Error() + "; reload the plan and retry with the current sequence",
+			Field:  "If-Match", Instance: r.URL.Path, RequestID: requestID(r), CurrentSequence: &conflict.Current}
+		writeProblemBody(w, p)
+		return
+	}
+	code := domain.ErrorCode(err)
+	var de *domain.Error
+	p := Problem{Type: "/problems/" + code, Title: problemTitle[code], Status: problemStatus[code],
+		Instance: r.URL.Path, RequestID: requestID(r)}
+	if errors.As(err, &de) && code != domain.EInternal {
+		p.Detail, p.Field = de.Message, de.Field
+	} else {
+		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID, "err", err)
+		p.Detail = "an internal error occurred; report request id " + p.RequestID
+	}
+	writeProblemBody(w, p)
+}
+
+func writeProblemStatus(w http.ResponseWriter, r *http.Request, status int, code, field, detail string) {
+	writeProblemBody(w, Problem{Type: "/problems/" + code, Title: http.StatusText(status), Status: status,
+		Detail: detail, Field: field, Instance: r.URL.Path, RequestID: requestID(r)})
+}
+
+func writeProblemBody(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

@@ -1,0 +1,240 @@
+// Package http serves planledger's JSON API, plan PDFs and the level-change
+// feed over HTTP with gorilla/mux. Callers import it as plhttp.
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/projections"
+)
+
+// Config wires the server to the rest of the product.
+type Config struct {
+	Commands *commands.Service
+	Read     *projections.Projector
+	// Ready reports whether the store is reachable and the read model has
+	// caught up; /readyz returns 503 with the error otherwise.
+	Ready   func(ctx context.Context) error
+	OpenAPI []byte
+	Version string
+	Logger  *slog.Logger
+}
+
+// Server is the HTTP front of planledger.
+type Server struct {
+	cfg    Config
+	log    *slog.Logger
+	router *mux.Router
+	srv    *http.Server
+	ln     net.Listener
+	pdfs   chan struct{} // bounds concurrent PDF renders, which allocate heavily
+}
+
+// NewServer builds the routes; Open starts listening.
+func NewServer(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "http"), router: mux.NewRouter(),
+		pdfs: make(chan struct{}, 4)}
+	s.router.Use(s.withRequestLog)
+	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, domain.Errorf(domain.ENotFound, "", "no route for %s %s; see /openapi.json", r.Method, r.URL.Path))
+	})
+	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblemStatus(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "",
+			fmt.Sprintf("%s is not allowed on %s; see /openapi.json", r.Method, r.URL.Path))
+	})
+	s.registerHealthRoutes(s.router)
+	s.registerOrgRoutes(s.router)
+	s.registerPlanRoutes(s.router)
+	s.registerLevelRoutes(s.router)
+	return s
+}
+
+// Handler returns the router, for tests and embedding.
+func (s *Server) Handler() http.Handler { return s.router }
+
+// Open listens on addr ("127.0.0.1:8080", ":0" for any free port) and serves
+// in the background.
+func (s *Server) Open(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL returns the base URL the server listens on.
+func (s *Server) URL() string {
+	return "http://" + s.ln.Addr().String()
+}
+
+// Close stops accepting requests and waits for those in flight, up to the
+// context's deadline.
+func (s *Server) Close(ctx context.Context) error {
+	if s.srv == nil {
+		return nil
+	}
+	return s.srv.Shutdown(ctx)
+}
+
+func (s *Server) registerHealthRoutes(r *mux.Router) {
+	r.HandleFunc("/livez", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if s.cfg.Ready != nil {
+			if err := s.cfg.Ready(r.Context()); err != nil {
+				writeProblem(w, r, domain.Errorf(domain.EUnavailable, "", "not ready: %v", err))
+				return
+			}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "applied_stream_sequence": s.cfg.Read.Applied(),
+			"counts": s.cfg.Read.Stats()})
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(s.cfg.OpenAPI)
+	}).Methods(http.MethodGet)
+	r.HandleFunc("/v1/reference", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"district_standards": domain.DistrictStandards,
+			"dip_sections":       domain.DIPSections,
+			"sip_sections":       domain.SIPSections,
+		})
+	}).Methods(http.MethodGet)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Flush lets the SSE handler flush through the recorder.
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (s *Server) withRequestLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" {
+			id = uuid.NewString()
+		}
+		w.Header().Set("X-Request-Id", id)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds(), "request_id", id, "actor", r.Header.Get("X-Actor"))
+	})
+}
+
+type requestIDKey struct{}
+
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// decodeJSON reads a request body into v, rejecting unknown fields and
+// trailing data so a misspelled field is an error rather than ignored.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return domain.Errorf(domain.EInvalid, "Content-Type", "send the body as application/json, not %s", ct)
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syntax *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &syntax):
+			return domain.Errorf(domain.EInvalid, "body", "malformed JSON at byte %d: %v", syntax.Offset, err)
+		case errors.As(err, &typ):
+			return domain.Errorf(domain.EInvalid, typ.Field, "%s must be a JSON %s, not %s", typ.Field, typ.Type, typ.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			return domain.Errorf(domain.EInvalid, field, "unknown field %q; see /openapi.json for the request shape", field)
+		default:
+			return domain.Errorf(domain.EInvalid, "body", "invalid JSON body: %v", err)
+		}
+	}
+	if dec.More() {
+		return domain.Errorf(domain.EInvalid, "body", "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// parseExpected reads the expected aggregate sequence from If-Match ("7" or
+// W/"7") or from the body field, which wins when both are present.
+func parseExpected(r *http.Request, body *uint64) (*uint64, error) {
+	if body != nil {
+		return body, nil
+	}
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return nil, nil
+	}
+	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	n, err := strconv.ParseUint(h, 10, 64)
+	if err != nil {
+		return nil, domain.Errorf(domain.EInvalid, "If-Match", "If-Match %q is not a plan ETag such as \"7\"", r.Header.Get("If-Match"))
+	}
+	return &n, nil
+}
+
+// parseEffective reads an effective date: a date means the start of that
+// day in America/New_York, an RFC 3339 instant is taken as is.
+func parseEffective(value string) (time.Time, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseInLocation(time.DateOnly, value, projections.Massachusetts); err == nil {
+		return d.UTC(), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, value)
+	if err != nil {
+		return time.Time{}, domain.Errorf(domain.EInvalid, "effective_date",
+			"effective_date %q is neither a date like 2024-05-01 nor an RFC 3339 instant", value)
+	}
+	return t.UTC(), nil
+}
