@@ -1,0 +1,228 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/planledger/planledger/domain"
+)
+
+// errCodeDuplicateInProcess is the JetStream API error a replicated stream
+// returns while another publish with the same message id is still being
+// stored. nats.go v1.56.0 has no constant for it.
+const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
+
+// Append stores one event after req.ExpectedSequence and returns it with
+// StreamSequence set.
+//
+// A stale ExpectedSequence returns *domain.ConflictError and stores nothing.
+// When req.Metadata.EventID names an event this aggregate already stores,
+// Append returns that event instead of storing a second one, so a retried
+// command is idempotent. After a timeout the event may or may not be
+// stored, and a retry with the same EventID settles which.
+func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Event, error) {
+	kind, id := req.AggregateKind, req.AggregateID
+	if err := validateAggregate(kind, id); err != nil {
+		return domain.Event{}, err
+	}
+	event, data, err := newEvent(req, time.Now())
+	if err != nil {
+		return domain.Event{}, err
+	}
+
+	subject := Subject(kind, id)
+	last, found, err := s.lastEvent(ctx, subject)
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
+	}
+	// A retry whose event is already the aggregate's last one returns it,
+	// even after the server's duplicate window has passed.
+	if found && req.Metadata.EventID != "" && last.ID == req.Metadata.EventID {
+		return last, nil
+	}
+	if last.Sequence != req.ExpectedSequence {
+		return s.conflictOrStored(ctx, req, last.Sequence)
+	}
+
+	msg := nats.NewMsg(subject)
+	msg.Data = data
+	msg.Header.Set(HeaderType, event.Type)
+	msg.Header.Set(HeaderAggregateKind, kind)
+	msg.Header.Set(HeaderAggregateID, id)
+	msg.Header.Set(HeaderSequence, strconv.FormatUint(event.Sequence, 10))
+
+	// With expected last subject sequence 0, nats-server v2.15.3 accepts the
+	// publish only onto a subject without messages and otherwise rejects it
+	// with error code 10071, as TestServerRejectsExpectedZeroOnUsedSubject checks.
+	var lastStreamSeq uint64
+	if found {
+		lastStreamSeq = last.StreamSequence
+	}
+	if s.beforePublish != nil {
+		s.beforePublish()
+	}
+	ack, err := s.js.PublishMsg(ctx, msg,
+		jetstream.WithExpectLastSequencePerSubject(lastStreamSeq),
+		jetstream.WithMsgID(event.ID),
+	)
+	if err != nil {
+		if !isConcurrentWrite(err) {
+			return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
+		}
+		current, _, readErr := s.lastEvent(ctx, subject)
+		if readErr != nil {
+			return domain.Event{}, fmt.Errorf("append %s event: read sequence after conflict: %w", kind, readErr)
+		}
+		return s.conflictOrStored(ctx, req, current.Sequence)
+	}
+	if ack.Duplicate {
+		return s.storedDuplicate(ctx, req, event.ID, ack.Sequence)
+	}
+
+	event.StreamSequence = ack.Sequence
+	return event, nil
+}
+
+// newEvent builds the envelope for req at time now and returns it together
+// with its JSON encoding.
+func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, []byte, error) {
+	if req.Metadata.Actor == "" {
+		return domain.Event{}, nil, domain.Errorf(domain.EInvalid, "actor", "actor is required")
+	}
+	if req.Draft.Type == "" {
+		return domain.Event{}, nil, domain.Errorf(domain.EInvalid, "type", "event type is required")
+	}
+
+	payload, err := encodePayload(req.Draft.Payload)
+	if err != nil {
+		return domain.Event{}, nil, err
+	}
+
+	eventID := req.Metadata.EventID
+	if eventID == "" {
+		generated, err := uuid.NewV7()
+		if err != nil {
+			return domain.Event{}, nil, fmt.Errorf("append %s event: generate event id: %w", req.AggregateKind, err)
+		}
+		eventID = generated.String()
+	}
+
+	// Microsecond precision keeps RecordedAt unchanged when a reader stores
+	// it in a microsecond column, such as a PostgreSQL timestamp.
+	recordedAt := now.UTC().Truncate(time.Microsecond)
+	effectiveAt := req.Draft.EffectiveAt.UTC()
+	if req.Draft.EffectiveAt.IsZero() {
+		effectiveAt = recordedAt
+	}
+
+	event := domain.Event{
+		ID:            eventID,
+		Type:          req.Draft.Type,
+		SchemaVersion: domain.CurrentSchemaVersion,
+		AggregateKind: req.AggregateKind,
+		AggregateID:   req.AggregateID,
+		Sequence:      req.ExpectedSequence + 1,
+		RecordedAt:    recordedAt,
+		EffectiveAt:   effectiveAt,
+		Actor:         req.Metadata.Actor,
+		CorrelationID: req.Metadata.CorrelationID,
+		CausationID:   req.Metadata.CausationID,
+		Payload:       payload,
+	}
+	data, err := json.Marshal(event)
+	if err != nil {
+		return domain.Event{}, nil, fmt.Errorf("append %s event: encode envelope: %w", req.AggregateKind, err)
+	}
+	return event, data, nil
+}
+
+// encodePayload returns the payload as JSON. A json.RawMessage is kept as
+// it is after checking that it is valid JSON.
+func encodePayload(payload any) (json.RawMessage, error) {
+	if raw, ok := payload.(json.RawMessage); ok {
+		if !json.Valid(raw) {
+			return nil, domain.Errorf(domain.EInvalid, "payload", "payload is not valid JSON")
+		}
+		return raw, nil
+	}
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return nil, domain.Errorf(domain.EInvalid, "payload", "encode payload: %v", err)
+	}
+	return data, nil
+}
+
+// isConcurrentWrite reports whether a publish failed because another
+// append reached the subject first.
+func isConcurrentWrite(err error) bool {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.ErrorCode {
+	case jetstream.JSErrCodeStreamWrongLastSequence, // 10071
+		jetstream.JSErrCodeStreamWrongLastSequenceConstant, // 10164, replicated streams
+		errCodeDuplicateInProcess:
+		return true
+	}
+	return false
+}
+
+// conflictOrStored handles an append whose expected sequence differs from
+// current. If the request fixed an event id that the aggregate already
+// stores after the expected sequence, the earlier try succeeded and that
+// event is returned. Otherwise the result is a *domain.ConflictError.
+//
+// The check is needed because nats-server v2.15.3 on a single server tests
+// the expected subject sequence before the message id, so a verbatim retry
+// is rejected as a conflict rather than acknowledged as a duplicate.
+func (s *Store) conflictOrStored(ctx context.Context, req domain.AppendRequest, current uint64) (domain.Event, error) {
+	conflict := &domain.ConflictError{
+		AggregateID: req.AggregateID,
+		Expected:    req.ExpectedSequence,
+		Current:     current,
+	}
+	eventID := req.Metadata.EventID
+	if eventID == "" || current <= req.ExpectedSequence {
+		return domain.Event{}, conflict
+	}
+
+	events, err := s.loadSubject(ctx, Subject(req.AggregateKind, req.AggregateID))
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("append %s event: look up event %s: %w", req.AggregateKind, eventID, err)
+	}
+	for _, event := range events {
+		if event.Sequence > req.ExpectedSequence && event.ID == eventID {
+			return event, nil
+		}
+	}
+	return domain.Event{}, conflict
+}
+
+// storedDuplicate loads the event that the server reported as a duplicate
+// of eventID at streamSeq. The server deduplicates by message id across the
+// whole stream, so an id already used by another aggregate is an error.
+func (s *Store) storedDuplicate(ctx context.Context, req domain.AppendRequest, eventID string, streamSeq uint64) (domain.Event, error) {
+	raw, err := s.stream.GetMsg(ctx, streamSeq)
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("append %s event: load duplicate %s at stream sequence %d: %w",
+			req.AggregateKind, eventID, streamSeq, err)
+	}
+	stored, err := decodeEnvelope(raw.Data, raw.Sequence, raw.Subject)
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("append %s event: %w", req.AggregateKind, err)
+	}
+	if stored.ID != eventID || stored.AggregateKind != req.AggregateKind || stored.AggregateID != req.AggregateID {
+		return domain.Event{}, domain.Errorf(domain.EConflict, "event_id",
+			"event id %s is already stored as %s %s sequence %d", eventID, stored.AggregateKind, stored.AggregateID, stored.Sequence)
+	}
+	return stored, nil
+}

@@ -1,0 +1,194 @@
+package eventstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+)
+
+// Defaults for EmbeddedConfig.
+const (
+	// DefaultHost keeps the embedded server on loopback. nats-server itself
+	// would listen on every interface when the host is empty.
+	DefaultHost = "127.0.0.1"
+	// DefaultPort is the standard NATS client port, so the nats CLI and other
+	// local programs find the server without configuration.
+	DefaultPort = 4222
+	// DefaultReadyTimeout bounds how long StartEmbedded waits for the server
+	// to accept client connections.
+	DefaultReadyTimeout = 10 * time.Second
+)
+
+// EmbeddedConfig configures an in-process nats-server with JetStream.
+type EmbeddedConfig struct {
+	// Host is the client listen address. Empty means DefaultHost.
+	Host string
+	// Port is the client port. Zero means DefaultPort and -1 picks a free
+	// port, which ClientURL then reports.
+	Port int
+	// StoreDir is the JetStream file storage directory. It is required
+	// because the event log must survive a restart.
+	StoreDir string
+	// ServerName names the server in logs and in the nats CLI. Empty lets
+	// nats-server generate one.
+	ServerName string
+	// SyncAlways makes JetStream fsync after every write (sync_always), which
+	// protects acknowledged events against power loss and slows every append.
+	SyncAlways bool
+	// ReadyTimeout bounds the wait for client connections. Zero means
+	// DefaultReadyTimeout.
+	ReadyTimeout time.Duration
+	// Logger receives the server's log lines. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Embedded is a running in-process nats-server.
+type Embedded struct {
+	server *server.Server
+	log    *slog.Logger
+	once   sync.Once
+}
+
+// StartEmbedded starts a nats-server with JetStream in this process and
+// waits until it accepts client connections.
+func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
+	if cfg.StoreDir == "" {
+		return nil, errors.New("start embedded nats-server: store directory is required")
+	}
+	host := cfg.Host
+	if host == "" {
+		host = DefaultHost
+	}
+	port := cfg.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	readyTimeout := cfg.ReadyTimeout
+	if readyTimeout <= 0 {
+		readyTimeout = DefaultReadyTimeout
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	logger = logger.With("component", "nats-server")
+
+	opts := &server.Options{
+		ServerName: cfg.ServerName,
+		Host:       host,
+		Port:       port,
+		JetStream:  true,
+		StoreDir:   cfg.StoreDir,
+		SyncAlways: cfg.SyncAlways,
+		// The host program owns signal handling and shutdown.
+		NoSigs: true,
+	}
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded nats-server on %s:%d: %w", host, port, err)
+	}
+
+	adapter := &serverLogger{log: logger}
+	debug := logger.Enabled(context.Background(), slog.LevelDebug)
+	// Protocol tracing logs every message, so it stays off even at debug level.
+	ns.SetLoggerV2(adapter, debug, false, false)
+
+	ns.Start()
+	if !ns.ReadyForConnections(readyTimeout) {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+		return nil, fmt.Errorf("start embedded nats-server: not ready for connections on %s:%d after %s%s",
+			host, port, readyTimeout, adapter.fatalSuffix())
+	}
+	// nats-server logs a failed JetStream start and keeps serving core NATS,
+	// which would leave the event store without storage.
+	if !ns.JetStreamEnabled() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+		return nil, fmt.Errorf("start embedded nats-server: JetStream is not enabled with store directory %s%s",
+			cfg.StoreDir, adapter.fatalSuffix())
+	}
+
+	logger.Info("embedded nats-server started",
+		"client_url", ns.ClientURL(), "store_dir", cfg.StoreDir, "sync_always", cfg.SyncAlways)
+	return &Embedded{server: ns, log: logger}, nil
+}
+
+// ClientURL returns the URL clients connect to, with the actual port when
+// the configured port was -1.
+func (e *Embedded) ClientURL() string {
+	return e.server.ClientURL()
+}
+
+// Shutdown stops the server and waits until it has closed its listeners and
+// flushed JetStream storage. Calling it again does nothing.
+func (e *Embedded) Shutdown() {
+	e.once.Do(func() {
+		e.server.Shutdown()
+		e.server.WaitForShutdown()
+		e.log.Info("embedded nats-server stopped")
+	})
+}
+
+// serverLogger implements the nats-server Logger interface on top of slog,
+// so server lines land in the product's one structured log.
+type serverLogger struct {
+	log *slog.Logger
+
+	mu        sync.Mutex
+	lastFatal string
+}
+
+func (l *serverLogger) Noticef(format string, v ...any) {
+	l.emit(slog.LevelInfo, format, v)
+}
+
+func (l *serverLogger) Warnf(format string, v ...any) {
+	l.emit(slog.LevelWarn, format, v)
+}
+
+// Fatalf logs at error level and does not exit. nats-server returns after
+// each Fatalf call, and StartEmbedded reports the message in its error.
+func (l *serverLogger) Fatalf(format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	l.mu.Lock()
+	l.lastFatal = msg
+	l.mu.Unlock()
+	l.log.Error(msg, "fatal", true)
+}
+
+func (l *serverLogger) Errorf(format string, v ...any) {
+	l.emit(slog.LevelError, format, v)
+}
+
+func (l *serverLogger) Debugf(format string, v ...any) {
+	l.emit(slog.LevelDebug, format, v)
+}
+
+func (l *serverLogger) Tracef(format string, v ...any) {
+	l.emit(slog.LevelDebug, format, v)
+}
+
+func (l *serverLogger) emit(level slog.Level, format string, v []any) {
+	ctx := context.Background()
+	if !l.log.Enabled(ctx, level) {
+		return
+	}
+	l.log.Log(ctx, level, fmt.Sprintf(format, v...))
+}
+
+// fatalSuffix returns the last fatal server message formatted for an error,
+// or an empty string when there was none.
+func (l *serverLogger) fatalSuffix() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lastFatal == "" {
+		return ""
+	}
+	return ": " + l.lastFatal
+}

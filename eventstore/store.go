@@ -1,0 +1,290 @@
+// Package eventstore keeps planledger's event log in a NATS JetStream
+// stream. Each aggregate's events live on the subject
+// planledger.<kind>.<id>, so core NATS subscribers, the nats CLI and
+// JetStream consumers can follow one kind or one aggregate. Appends use the
+// server's per-subject expected-last-sequence check for optimistic
+// concurrency and the message id for deduplication.
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/planledger/planledger/domain"
+)
+
+// Stream and subject defaults.
+const (
+	// SubjectPrefix is the first token of every event subject.
+	SubjectPrefix = "planledger"
+	// AllSubjects matches every event subject.
+	AllSubjects = SubjectPrefix + ".>"
+	// DefaultStreamName is the JetStream stream that stores the log.
+	DefaultStreamName = "PLANLEDGER"
+	// DefaultDuplicateWindow is how long the server remembers message ids
+	// for deduplication. It matches the nats-server v2.15.3 default.
+	DefaultDuplicateWindow = 2 * time.Minute
+)
+
+// Message headers set on every event, so subscribers can filter without
+// decoding the JSON envelope.
+const (
+	HeaderType          = "Planledger-Type"
+	HeaderAggregateKind = "Planledger-Aggregate-Kind"
+	HeaderAggregateID   = "Planledger-Aggregate-Id"
+	HeaderSequence      = "Planledger-Sequence"
+)
+
+// consumerDeleteTimeout bounds the clean-up of the ephemeral consumer that
+// Load creates, so a slow server does not hold up the caller for long.
+const consumerDeleteTimeout = 2 * time.Second
+
+// StoreConfig configures Open.
+type StoreConfig struct {
+	// StreamName is the JetStream stream name. Empty means DefaultStreamName.
+	StreamName string
+	// Replicas is the stream's replica count, 1 for the embedded server and
+	// 3 for an external cluster. Zero means 1.
+	Replicas int
+	// DuplicateWindow is how long the server rejects a repeated event id.
+	// Zero means DefaultDuplicateWindow.
+	DuplicateWindow time.Duration
+	// Logger receives subscription errors. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the JetStream-backed event log. It implements domain.EventStore
+// and is safe for concurrent use.
+type Store struct {
+	js     jetstream.JetStream
+	stream jetstream.Stream
+	name   string
+	log    *slog.Logger
+
+	// beforePublish, when set by a test, runs between Append's sequence
+	// check and its publish, where a concurrent writer can interleave.
+	beforePublish func()
+}
+
+var _ domain.EventStore = (*Store)(nil)
+
+// Open creates the event stream, or updates its configuration when it
+// exists, and returns a Store that appends to it through nc.
+func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
+	if nc == nil {
+		return nil, errors.New("open event store: nats connection is nil")
+	}
+	name := cfg.StreamName
+	if name == "" {
+		name = DefaultStreamName
+	}
+	replicas := cfg.Replicas
+	if replicas == 0 {
+		replicas = 1
+	}
+	window := cfg.DuplicateWindow
+	if window == 0 {
+		window = DefaultDuplicateWindow
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        name,
+		Description: "planledger event log",
+		Subjects:    []string{AllSubjects},
+		Storage:     jetstream.FileStorage,
+		Replicas:    replicas,
+		Duplicates:  window,
+		// No age, count or size limit applies, so the log is kept forever
+		// and the discard policy never takes effect.
+		Retention: jetstream.LimitsPolicy,
+		MaxAge:    0,
+		MaxMsgs:   -1,
+		MaxBytes:  -1,
+		Discard:   jetstream.DiscardOld,
+		// Events are never removed one by one or purged. nats-server does
+		// not allow turning these two flags off again on an existing stream.
+		DenyDelete: true,
+		DenyPurge:  true,
+		// Direct get stays off, so Append reads the last event from the
+		// stream leader rather than from a replica that may lag behind.
+		AllowDirect: false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open event store: create or update stream %s: %w", name, err)
+	}
+	return &Store{js: js, stream: stream, name: name, log: logger}, nil
+}
+
+// Subject returns the NATS subject of one aggregate's events. It does not
+// validate kind or id, but Append and Load do.
+func Subject(kind, id string) string {
+	return SubjectPrefix + "." + kind + "." + id
+}
+
+// validateAggregate returns an EInvalid *domain.Error unless kind is a known
+// aggregate kind and id is a single, literal subject token.
+func validateAggregate(kind, id string) error {
+	switch kind {
+	case domain.KindOrg, domain.KindLevel, domain.KindPlan:
+	case "":
+		return domain.Errorf(domain.EInvalid, "aggregate_kind", "aggregate kind is required")
+	default:
+		return domain.Errorf(domain.EInvalid, "aggregate_kind", "unknown aggregate kind %q", kind)
+	}
+	if id == "" {
+		return domain.Errorf(domain.EInvalid, "aggregate_id", "aggregate id is required")
+	}
+	// A dot would split the id into two subject tokens and a wildcard would
+	// make the subject match other aggregates.
+	if i := strings.IndexFunc(id, invalidTokenRune); i >= 0 {
+		return domain.Errorf(domain.EInvalid, "aggregate_id",
+			"aggregate id %q contains %q; '.', '*', '>', whitespace and control characters are not allowed", id, id[i:i+1])
+	}
+	return nil
+}
+
+func invalidTokenRune(r rune) bool {
+	return r == '.' || r == '*' || r == '>' || unicode.IsSpace(r) || unicode.IsControl(r)
+}
+
+// LastSequence returns the stream's last sequence, 0 for an empty stream.
+// A reader that has applied this sequence has seen every event stored so far.
+func (s *Store) LastSequence(ctx context.Context) (uint64, error) {
+	info, err := s.stream.Info(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read last sequence of stream %s: %w", s.name, err)
+	}
+	return info.State.LastSeq, nil
+}
+
+// Load returns every event of one aggregate in order, with StreamSequence
+// set. An aggregate without events returns an empty slice and no error.
+func (s *Store) Load(ctx context.Context, kind, id string) ([]domain.Event, error) {
+	if err := validateAggregate(kind, id); err != nil {
+		return nil, err
+	}
+	events, err := s.loadSubject(ctx, Subject(kind, id))
+	if err != nil {
+		return nil, fmt.Errorf("load %s %s: %w", kind, id, err)
+	}
+	return events, nil
+}
+
+// loadSubject reads the events on subject up to the last one stored when
+// the call began, checking that aggregate sequences run 1, 2, 3 without gaps.
+func (s *Store) loadSubject(ctx context.Context, subject string) ([]domain.Event, error) {
+	last, found, err := s.lastEvent(ctx, subject)
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return []domain.Event{}, nil
+	}
+
+	consumer, err := s.stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subject},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create ordered consumer on %s: %w", subject, err)
+	}
+	defer s.deleteConsumer(ctx, consumer)
+	iter, err := consumer.Messages()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", subject, err)
+	}
+	defer iter.Stop()
+
+	// The capacity is capped because last.Sequence comes from stored data.
+	events := make([]domain.Event, 0, min(last.Sequence, 1024))
+	for {
+		msg, err := iter.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", subject, err)
+		}
+		event, err := decodeMsg(msg)
+		if err != nil {
+			return nil, err
+		}
+		if want := uint64(len(events)) + 1; event.Sequence != want {
+			return nil, fmt.Errorf("event %s at stream sequence %d has aggregate sequence %d, expected %d",
+				event.ID, event.StreamSequence, event.Sequence, want)
+		}
+		events = append(events, event)
+		if event.StreamSequence >= last.StreamSequence {
+			return events, nil
+		}
+	}
+}
+
+// deleteConsumer removes the ordered consumer that loadSubject used. The
+// server would drop it after its inactive threshold anyway, but frequent
+// loads would otherwise leave many consumers filtering every new message.
+func (s *Store) deleteConsumer(ctx context.Context, consumer jetstream.Consumer) {
+	info := consumer.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), consumerDeleteTimeout)
+	defer cancel()
+	if err := s.js.DeleteConsumer(ctx, s.name, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		s.log.Warn("delete load consumer failed", "stream", s.name, "consumer", info.Name, "error", err)
+	}
+}
+
+// lastEvent returns the last event stored on subject, with StreamSequence
+// set. found is false when the subject has no messages.
+func (s *Store) lastEvent(ctx context.Context, subject string) (event domain.Event, found bool, err error) {
+	raw, err := s.stream.GetLastMsgForSubject(ctx, subject)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return domain.Event{}, false, nil
+	}
+	if err != nil {
+		return domain.Event{}, false, fmt.Errorf("read last message on %s: %w", subject, err)
+	}
+	event, err = decodeEnvelope(raw.Data, raw.Sequence, raw.Subject)
+	if err != nil {
+		return domain.Event{}, false, err
+	}
+	return event, true, nil
+}
+
+// decodeMsg decodes a consumer message into an event with StreamSequence
+// taken from the message metadata.
+func decodeMsg(msg jetstream.Msg) (domain.Event, error) {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return domain.Event{}, fmt.Errorf("read metadata of message on %s: %w", msg.Subject(), err)
+	}
+	return decodeEnvelope(msg.Data(), meta.Sequence.Stream, msg.Subject())
+}
+
+func decodeEnvelope(data []byte, streamSeq uint64, subject string) (domain.Event, error) {
+	var event domain.Event
+	if err := json.Unmarshal(data, &event); err != nil {
+		return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: %w", streamSeq, subject, err)
+	}
+	if event.ID == "" || event.Sequence == 0 {
+		return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: envelope has no id or sequence",
+			streamSeq, subject)
+	}
+	event.StreamSequence = streamSeq
+	return event, nil
+}
