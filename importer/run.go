@@ -1,0 +1,349 @@
+package importer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/planledger/planledger/domain"
+)
+
+// State is the read model Run checks against. It must have applied every
+// stored event before Run starts. Run keeps it current for plans by waiting
+// after each plan event.
+type State interface {
+	domain.Lookup
+	Sequence(kind, id string) uint64 // aggregate's last sequence, 0 if none
+	Levels(orgCode string) []domain.LevelEntry
+	// WaitFor blocks until the read model has applied the given stream sequence.
+	WaitFor(ctx context.Context, streamSeq uint64) error
+}
+
+// Phases of Run, in order.
+const (
+	PhaseOrgs   = "orgs"
+	PhaseLevels = "levels"
+	PhasePlans  = "plans"
+)
+
+// progressEvery is the largest number of items between two progress
+// reports. Each item appends at most one event.
+const progressEvery = 500
+
+// maxUnknownExamples caps Summary.UnknownOrgCodes.
+const maxUnknownExamples = 10
+
+// Progress is how far one phase of Run has got.
+type Progress struct {
+	Phase string // PhaseOrgs, PhaseLevels or PhasePlans
+	Done  int    // items processed in the phase, appended or skipped
+	Total int
+}
+
+// Summary counts what Run appended and what it skipped.
+type Summary struct {
+	Events           int // events appended
+	OrgsRegistered   int // new or changed registrations
+	OrgsUnchanged    int
+	LevelsRecorded   int
+	LevelsPresent    int      // already in the org's history, or repeated across the inputs
+	LevelsUnknownOrg int      // skipped because no registered org has the code
+	UnknownOrgCodes  []string // up to 10 distinct codes of those, in input order
+	PlansCreated     int
+	PlansResumed     int // existing plans completed after an interrupted import
+	PlansSkipped     int // existing plans left as they are
+	ObjectivesAdded  int
+	GoalsAdopted     int
+}
+
+// eventNamespace is the UUID v5 namespace of the importer's event ids.
+// Changing it would make a re-import store every event again.
+var eventNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledger/planledger/importer"))
+
+// eventID derives an event id from a stable key, so the same import item
+// always gets the same id and a store that deduplicates by id keeps one copy
+// after a crash and re-run.
+func eventID(key string) string {
+	return uuid.NewSHA1(eventNamespace, []byte(key)).String()
+}
+
+// Run reads the sources and appends the events they imply, in three phases:
+//   - org.registered for every org that is new or whose registration changed;
+//   - level.changed for every level record not yet in the org's history,
+//     where a record with the same level and effective date counts as present;
+//   - plan.created, then plan.objective_added or plan.goal_adopted per item,
+//     for every plan that does not exist yet.
+//
+// Every file is parsed before the first append, so a malformed file appends
+// nothing. Level records for unregistered orgs are skipped and counted. An
+// existing plan is left alone unless its events are exactly a prefix of the
+// bundle, which only an interrupted import leaves. In that case Run adds the
+// rest. progress may be nil. On error the Summary counts what was appended.
+func Run(ctx context.Context, store domain.EventStore, state State, src Sources, progress func(Progress)) (Summary, error) {
+	in, err := readSources(src)
+	if err != nil {
+		return Summary{}, err
+	}
+	r := &runner{
+		ctx: ctx, store: store, state: state, progress: progress,
+		correlationID: uuid.NewString(),
+		sequences:     map[string]uint64{},
+		registered:    map[string]bool{},
+		recorded:      map[string]bool{},
+	}
+	if in.orgs != nil {
+		if err := r.registerOrgs(in.orgs, in.orgsActor); err != nil {
+			return r.sum, err
+		}
+	}
+	if in.levels != nil {
+		if err := r.recordLevels(in.levels); err != nil {
+			return r.sum, err
+		}
+	}
+	if in.plans != nil {
+		if err := r.importPlans(in.plans, in.plansActor); err != nil {
+			return r.sum, err
+		}
+	}
+	return r.sum, nil
+}
+
+// inputs are the parsed sources with the actor each one's events carry.
+type inputs struct {
+	orgs       []domain.Org
+	orgsActor  string
+	levels     []actedLevel
+	plans      []PlanBundle
+	plansActor string
+}
+
+type actedLevel struct {
+	LevelRecord
+	actor string
+}
+
+func actorFor(file string) string { return "importer:" + file }
+
+func readSources(src Sources) (inputs, error) {
+	var in inputs
+	var err error
+	if src.Enrollments != nil {
+		in.orgsActor = actorFor(sourceName(src.Enrollments, EnrollmentsFile))
+		if in.orgs, err = ReadEnrollments(src.Enrollments); err != nil {
+			return in, err
+		}
+	}
+	if src.Profile2017 != nil {
+		actor := actorFor(sourceName(src.Profile2017, Profile2017File))
+		records, err := ReadProfile2017(src.Profile2017)
+		if err != nil {
+			return in, err
+		}
+		for _, rec := range records {
+			in.levels = append(in.levels, actedLevel{rec, actor})
+		}
+	}
+	if src.Observations != nil {
+		actor := actorFor(sourceName(src.Observations, ObservationsFile))
+		records, err := ReadObservations(src.Observations)
+		if err != nil {
+			return in, err
+		}
+		for _, rec := range records {
+			in.levels = append(in.levels, actedLevel{rec, actor})
+		}
+	}
+	// Each org's history is appended oldest first. The sort is stable, so
+	// when two files give the same level and date, the 2017 profile's
+	// record is the one kept.
+	sort.SliceStable(in.levels, func(i, j int) bool {
+		a, b := in.levels[i], in.levels[j]
+		if a.OrgCode != b.OrgCode {
+			return a.OrgCode < b.OrgCode
+		}
+		return a.EffectiveAt.Before(b.EffectiveAt)
+	})
+	if src.Plans != nil {
+		in.plansActor = actorFor(sourceName(src.Plans, PlansFile))
+		if in.plans, err = ReadPlans(src.Plans); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	ctx           context.Context
+	store         domain.EventStore
+	state         State
+	progress      func(Progress)
+	correlationID string
+
+	// sequences holds the last sequence of each aggregate appended in this
+	// run, so appends need not wait for the read model to catch up.
+	sequences  map[string]uint64
+	lastStream uint64          // highest stream sequence appended
+	registered map[string]bool // org codes registered or confirmed in this run
+	recorded   map[string]bool // event keys of levels appended in this run
+	sum        Summary
+}
+
+func (r *runner) report(phase string, done, total int) {
+	if r.progress != nil {
+		r.progress(Progress{Phase: phase, Done: done, Total: total})
+	}
+}
+
+// tick reports progress every progressEvery items and at the end of a phase.
+func (r *runner) tick(phase string, done, total int) {
+	if done%progressEvery == 0 || done == total {
+		r.report(phase, done, total)
+	}
+}
+
+func (r *runner) sequence(kind, id string) uint64 {
+	if seq, ok := r.sequences[kind+"/"+id]; ok {
+		return seq
+	}
+	return r.state.Sequence(kind, id)
+}
+
+// append stores one event after the aggregate's last known sequence.
+func (r *runner) append(kind, id, key, actor string, d domain.Draft) (domain.Event, error) {
+	expected := r.sequence(kind, id)
+	ev, err := r.store.Append(r.ctx, domain.AppendRequest{
+		AggregateKind: kind, AggregateID: id, ExpectedSequence: expected, Draft: d,
+		Metadata: domain.Metadata{Actor: actor, CorrelationID: r.correlationID, EventID: eventID(key)},
+	})
+	if err != nil {
+		return ev, fmt.Errorf("append %s to %s %s after sequence %d: %w", d.Type, kind, id, expected, err)
+	}
+	next := ev.Sequence
+	if next == 0 {
+		next = expected + 1
+	}
+	r.sequences[kind+"/"+id] = next
+	r.lastStream = max(r.lastStream, ev.StreamSequence)
+	r.sum.Events++
+	return ev, nil
+}
+
+func (r *runner) stopped() error {
+	if err := r.ctx.Err(); err != nil {
+		return fmt.Errorf("import stopped after %d events: %w", r.sum.Events, err)
+	}
+	return nil
+}
+
+func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
+	r.report(PhaseOrgs, 0, len(orgs))
+	for i, o := range orgs {
+		if err := r.stopped(); err != nil {
+			return err
+		}
+		r.registered[o.Code] = true
+		if current, ok := r.state.Org(o.Code); ok && current == o {
+			r.sum.OrgsUnchanged++
+			r.tick(PhaseOrgs, i+1, len(orgs))
+			continue
+		}
+		if err := domain.ValidateOrg(o); err != nil {
+			return fmt.Errorf("register org %s (%s): %w", o.Code, o.Name, err)
+		}
+		fields, err := json.Marshal(o)
+		if err != nil {
+			return fmt.Errorf("register org %s: encode its fields: %w", o.Code, err)
+		}
+		// The key names the sequence the event follows, so a registration
+		// that changes back to earlier fields still gets a new id.
+		digest := sha256.Sum256(fields)
+		key := fmt.Sprintf("%s/%s/%d/%s", domain.TypeOrgRegistered, o.Code,
+			r.sequence(domain.KindOrg, o.Code), hex.EncodeToString(digest[:8]))
+		d := domain.Draft{Type: domain.TypeOrgRegistered, Payload: domain.OrgRegistered{Org: o}}
+		if _, err := r.append(domain.KindOrg, o.Code, key, actor, d); err != nil {
+			return err
+		}
+		r.sum.OrgsRegistered++
+		r.tick(PhaseOrgs, i+1, len(orgs))
+	}
+	return nil
+}
+
+func (r *runner) recordLevels(levels []actedLevel) error {
+	r.report(PhaseLevels, 0, len(levels))
+	for i, l := range levels {
+		if err := r.stopped(); err != nil {
+			return err
+		}
+		if err := r.recordLevel(l); err != nil {
+			return err
+		}
+		r.tick(PhaseLevels, i+1, len(levels))
+	}
+	return nil
+}
+
+func (r *runner) recordLevel(l actedLevel) error {
+	known := r.registered[l.OrgCode]
+	if !known {
+		_, known = r.state.Org(l.OrgCode)
+	}
+	d, err := domain.DecideLevelChange(domain.ChangeLevel{OrgCode: l.OrgCode, Level: l.Level, Reason: l.Reason,
+		Source: l.Source, EffectiveAt: l.EffectiveAt}, known)
+	if !known && domain.ErrorCode(err) == domain.ENotFound {
+		r.sum.LevelsUnknownOrg++
+		if len(r.sum.UnknownOrgCodes) < maxUnknownExamples && !slices.Contains(r.sum.UnknownOrgCodes, l.OrgCode) {
+			r.sum.UnknownOrgCodes = append(r.sum.UnknownOrgCodes, l.OrgCode)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("record level %d of %s from %s: %w", l.Level, l.OrgCode, l.Source, err)
+	}
+
+	key := fmt.Sprintf("%s/%s/%d/%s", domain.TypeLevelChanged, l.OrgCode, l.Level, l.EffectiveAt.UTC().Format(time.RFC3339))
+	if r.recorded[key] || inHistory(r.state.Levels(l.OrgCode), l.LevelRecord) {
+		r.sum.LevelsPresent++
+		return nil
+	}
+
+	// DecideLevelChange assumes a date entered by hand, exact to the day,
+	// but the record states whether its source gives only a year.
+	payload := d.Payload.(domain.LevelChanged)
+	switch l.DatePrecision {
+	case PrecisionDay, PrecisionYear:
+		payload.DatePrecision = l.DatePrecision
+	case "":
+		payload.DatePrecision = PrecisionDay
+	default:
+		return fmt.Errorf("record level %d of %s: date precision %q is not %q or %q",
+			l.Level, l.OrgCode, l.DatePrecision, PrecisionDay, PrecisionYear)
+	}
+	d.Payload = payload
+	if _, err := r.append(domain.KindLevel, l.OrgCode, key, l.actor, d); err != nil {
+		return err
+	}
+	r.recorded[key] = true
+	r.sum.LevelsRecorded++
+	return nil
+}
+
+// inHistory reports whether the history has the record's level taking
+// effect at the same instant.
+func inHistory(history []domain.LevelEntry, rec LevelRecord) bool {
+	for _, e := range history {
+		if e.Level == rec.Level && e.EffectiveAt.Equal(rec.EffectiveAt) {
+			return true
+		}
+	}
+	return false
+}
