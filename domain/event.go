@@ -32,7 +32,7 @@ const (
 
 // Event is the envelope every stored event shares, whatever its type.
 type Event struct {
-	ID            string          `json:"id"` // UUID v7, also the NATS message id
+	ID            string          `json:"id"` // also the NATS message id; see Metadata.EventID
 	Type          string          `json:"type"`
 	SchemaVersion int             `json:"schema_version"`
 	AggregateKind string          `json:"aggregate_kind"`
@@ -63,7 +63,8 @@ type Metadata struct {
 	CorrelationID string
 	CausationID   string
 	// EventID, when set, fixes the new event's id so that a retried command
-	// is stored once. Empty means a fresh UUID v7.
+	// is stored once; the importer derives name-based UUIDs (v5) this way.
+	// Empty means a fresh time-ordered UUID v7.
 	EventID string
 }
 

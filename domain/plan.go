@@ -101,7 +101,10 @@ type (
 	PlanRetitled struct {
 		Title string `json:"title"`
 	}
-	SectionRevised struct{ Key, Text string }
+	SectionRevised struct {
+		Key  string `json:"key"`
+		Text string `json:"text"`
+	}
 	ObjectiveAdded struct {
 		Objective Objective `json:"objective"`
 	}
