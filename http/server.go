@@ -52,13 +52,15 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "http"), router: mux.NewRouter(),
 		pdfs: make(chan struct{}, 4)}
 	s.router.Use(s.withRequestLog)
-	s.router.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// gorilla/mux runs middleware only on matched routes, so the fallback
+	// handlers are wrapped by hand to get a request id and a log line too.
+	s.router.NotFoundHandler = s.withRequestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, domain.Errorf(domain.ENotFound, "", "no route for %s %s; see /openapi.json", r.Method, r.URL.Path))
-	})
-	s.router.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	}))
+	s.router.MethodNotAllowedHandler = s.withRequestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblemStatus(w, r, http.StatusMethodNotAllowed, "method_not_allowed", "",
 			fmt.Sprintf("%s is not allowed on %s; see /openapi.json", r.Method, r.URL.Path))
-	})
+	}))
 	s.registerHealthRoutes(s.router)
 	s.registerOrgRoutes(s.router)
 	s.registerPlanRoutes(s.router)

@@ -1,0 +1,543 @@
+package http_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/google/uuid"
+	"github.com/gorilla/mux"
+
+	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/domain"
+	plhttp "github.com/planledger/planledger/http"
+	"github.com/planledger/planledger/projections"
+)
+
+// openAPIPath is docs/openapi.json relative to this package's directory,
+// where go test runs.
+var openAPIPath = filepath.Join("..", "docs", "openapi.json")
+
+func loadOpenAPI(t *testing.T) (*openapi3.T, []byte) {
+	t.Helper()
+	raw, err := os.ReadFile(openAPIPath)
+	if err != nil {
+		t.Fatalf("read %s: %v", openAPIPath, err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatalf("load %s: %v", openAPIPath, err)
+	}
+	return doc, raw
+}
+
+// memoryStore is an in-memory domain.EventStore that applies each event to
+// the projector as it appends it, standing in for JetStream and the
+// subscription that feeds the read model.
+type memoryStore struct {
+	mu        sync.Mutex
+	read      *projections.Projector
+	last      map[string]uint64 // aggregate kind/id -> last aggregate sequence
+	streamSeq uint64
+}
+
+func newMemoryStore(read *projections.Projector) *memoryStore {
+	return &memoryStore{read: read, last: map[string]uint64{}}
+}
+
+func (s *memoryStore) Append(_ context.Context, req domain.AppendRequest) (domain.Event, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	key := req.AggregateKind + "/" + req.AggregateID
+	if current := s.last[key]; current != req.ExpectedSequence {
+		return domain.Event{}, &domain.ConflictError{AggregateID: req.AggregateID, Expected: req.ExpectedSequence, Current: current}
+	}
+	payload, err := json.Marshal(req.Draft.Payload)
+	if err != nil {
+		return domain.Event{}, err
+	}
+
+	recorded := time.Now().UTC().Truncate(time.Microsecond)
+	effective := req.Draft.EffectiveAt.UTC()
+	if req.Draft.EffectiveAt.IsZero() {
+		effective = recorded
+	}
+	s.streamSeq++
+	event := domain.Event{
+		ID:             uuid.Must(uuid.NewV7()).String(),
+		Type:           req.Draft.Type,
+		SchemaVersion:  domain.CurrentSchemaVersion,
+		AggregateKind:  req.AggregateKind,
+		AggregateID:    req.AggregateID,
+		Sequence:       req.ExpectedSequence + 1,
+		RecordedAt:     recorded,
+		EffectiveAt:    effective,
+		Actor:          req.Metadata.Actor,
+		CorrelationID:  req.Metadata.CorrelationID,
+		CausationID:    req.Metadata.CausationID,
+		Payload:        payload,
+		StreamSequence: s.streamSeq,
+	}
+
+	if err := s.read.Apply(event); err != nil {
+		return domain.Event{}, err
+	}
+	s.last[key] = event.Sequence
+	return event, nil
+}
+
+// fixture is a server on an in-memory store with the document that
+// describes it.
+type fixture struct {
+	doc     *openapi3.T
+	handler http.Handler
+	router  *mux.Router
+}
+
+// newFixture builds the server on an in-memory store with the Newburyport
+// district and Newburyport High, the orgs the document's examples use.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	doc, raw := loadOpenAPI(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	read := projections.New(logger)
+	service := commands.New(newMemoryStore(read), read)
+
+	meta := commands.Meta{Actor: "openapi-test"}
+	orgs := []domain.Org{
+		{Code: "02040000", Type: domain.OrgDistrict, Name: "Newburyport", DistrictCode: "02040000"},
+		{Code: "02040505", Type: domain.OrgSchool, Name: "Newburyport High", DistrictCode: "02040000", GradeSpan: "09-12"},
+	}
+	for _, org := range orgs {
+		if _, err := service.RegisterOrg(context.Background(), meta, org); err != nil {
+			t.Fatalf("register org %s: %v", org.Code, err)
+		}
+	}
+
+	handler := plhttp.NewServer(plhttp.Config{Commands: service, Read: read, OpenAPI: raw, Version: "test", Logger: logger}).Handler()
+	router, ok := handler.(*mux.Router)
+	if !ok {
+		t.Fatalf("Handler() returned %T, want *mux.Router", handler)
+	}
+	return &fixture{doc: doc, handler: handler, router: router}
+}
+
+// gorillaVar matches a gorilla/mux path variable, {name} or {name:pattern}.
+var gorillaVar = regexp.MustCompile(`\{([^{}:]+)(:[^{}]*)?\}`)
+
+// openAPIPathOf turns a gorilla/mux path template into an OpenAPI path by
+// dropping variable patterns.
+func openAPIPathOf(template string) string {
+	return gorillaVar.ReplaceAllString(template, "{$1}")
+}
+
+func pathVariables(path string) []string {
+	var names []string
+	for _, m := range gorillaVar.FindAllStringSubmatch(path, -1) {
+		names = append(names, m[1])
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestOpenAPIDocumentValidates(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	if doc.OpenAPI != "3.0.3" {
+		t.Errorf("openapi version = %q, want 3.0.3", doc.OpenAPI)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("validate %s: %v", openAPIPath, err)
+	}
+}
+
+func TestOpenAPIRoutesMatchServer(t *testing.T) {
+	f := newFixture(t)
+
+	registered := map[string]bool{}
+	err := f.router.Walk(func(route *mux.Route, _ *mux.Router, _ []*mux.Route) error {
+		template, err := route.GetPathTemplate()
+		if err != nil {
+			return nil // a route without a path, such as a subrouter matcher
+		}
+		methods, err := route.GetMethods()
+		if err != nil {
+			t.Errorf("route %s has no method matcher, so the document cannot describe it", template)
+			return nil
+		}
+		for _, method := range methods {
+			registered[method+" "+openAPIPathOf(template)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walk routes: %v", err)
+	}
+
+	documented := map[string]bool{}
+	for path, item := range f.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			documented[method+" "+path] = true
+			var declared []string
+			for _, ref := range slices.Concat(item.Parameters, op.Parameters) {
+				if ref.Value != nil && ref.Value.In == openapi3.ParameterInPath {
+					declared = append(declared, ref.Value.Name)
+				}
+			}
+			sort.Strings(declared)
+			if want := pathVariables(path); !slices.Equal(declared, want) {
+				t.Errorf("%s %s declares path parameters %v, want %v", method, path, declared, want)
+			}
+		}
+	}
+
+	for route := range registered {
+		if !documented[route] {
+			t.Errorf("route %s is registered but not in %s", route, openAPIPath)
+		}
+	}
+	for route := range documented {
+		if !registered[route] {
+			t.Errorf("route %s is in %s but the server does not register it", route, openAPIPath)
+		}
+	}
+	if len(registered) == 0 {
+		t.Fatal("walk found no routes")
+	}
+}
+
+// apiCall is one request sent through the router and checked against the
+// document.
+type apiCall struct {
+	method, target string
+	header         map[string]string
+	body           any
+	// invalidRequest skips request validation for requests that break the
+	// document on purpose to provoke an error response.
+	invalidRequest bool
+	wantStatus     int
+}
+
+// do serves the request, then validates the request (unless marked invalid)
+// and the response against the document. Undocumented statuses fail.
+func (f *fixture) do(t *testing.T, call apiCall) *httptest.ResponseRecorder {
+	t.Helper()
+	var payload []byte
+	if call.body != nil {
+		var err error
+		if payload, err = json.Marshal(call.body); err != nil {
+			t.Fatalf("encode body of %s %s: %v", call.method, call.target, err)
+		}
+	}
+	newRequest := func() *http.Request {
+		req := httptest.NewRequest(call.method, call.target, bytes.NewReader(payload))
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for k, v := range call.header {
+			req.Header.Set(k, v)
+		}
+		return req
+	}
+
+	rec := httptest.NewRecorder()
+	f.handler.ServeHTTP(rec, newRequest())
+	if rec.Code != call.wantStatus {
+		t.Fatalf("%s %s: status %d, want %d; body: %s", call.method, call.target, rec.Code, call.wantStatus, rec.Body.String())
+	}
+	if rec.Header().Get("X-Request-Id") == "" {
+		t.Errorf("%s %s: response has no X-Request-Id", call.method, call.target)
+	}
+
+	req := newRequest()
+	input := f.validationInput(t, req)
+	options := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	input.Options = options
+	if !call.invalidRequest {
+		if err := openapi3filter.ValidateRequest(context.Background(), input); err != nil {
+			t.Errorf("%s %s: request does not match the document: %v", call.method, call.target, err)
+		}
+	}
+	err := openapi3filter.ValidateResponse(context.Background(), &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input,
+		Status:                 rec.Code,
+		Header:                 rec.Header(),
+		Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+		Options:                options,
+	})
+	if err != nil {
+		t.Errorf("%s %s: %d response does not match the document: %v", call.method, call.target, rec.Code, err)
+	}
+	return rec
+}
+
+// validationInput finds the document operation of the route the server
+// matches for req.
+func (f *fixture) validationInput(t *testing.T, req *http.Request) *openapi3filter.RequestValidationInput {
+	t.Helper()
+	var match mux.RouteMatch
+	if !f.router.Match(req, &match) || match.MatchErr != nil {
+		t.Fatalf("%s %s matches no route", req.Method, req.URL.Path)
+	}
+	template, err := match.Route.GetPathTemplate()
+	if err != nil {
+		t.Fatalf("%s %s: route template: %v", req.Method, req.URL.Path, err)
+	}
+	path := openAPIPathOf(template)
+	item := f.doc.Paths.Find(path)
+	if item == nil || item.GetOperation(req.Method) == nil {
+		t.Fatalf("%s %s is not documented", req.Method, path)
+	}
+	route := &routers.Route{Spec: f.doc, Path: path, PathItem: item, Method: req.Method, Operation: item.GetOperation(req.Method)}
+	return &openapi3filter.RequestValidationInput{Request: req, PathParams: match.Vars, Route: route}
+}
+
+// example returns a request body example of an operation as a map the test
+// can adjust.
+func (f *fixture) example(t *testing.T, method, path, name string) map[string]any {
+	t.Helper()
+	op := f.doc.Paths.Find(path).GetOperation(method)
+	ref := op.RequestBody.Value.Content.Get("application/json").Examples[name]
+	if ref == nil || ref.Value == nil {
+		t.Fatalf("%s %s has no request example %q", method, path, name)
+	}
+	raw, err := json.Marshal(ref.Value.Value)
+	if err != nil {
+		t.Fatalf("encode example %q: %v", name, err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("decode example %q: %v", name, err)
+	}
+	return out
+}
+
+func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	var out map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("decode response body: %v; body: %s", err, rec.Body.String())
+	}
+	return out
+}
+
+// TestOpenAPIResponsesMatchHandlers drives every route through the
+// document's own request examples and checks each request and response,
+// errors included, against the document.
+func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
+	f := newFixture(t)
+	actor := map[string]string{"X-Actor": "openapi-test"}
+	withIfMatch := func(etag string) map[string]string {
+		return map[string]string{"X-Actor": "openapi-test", "If-Match": etag}
+	}
+
+	// Health and reference.
+	f.do(t, apiCall{method: "GET", target: "/livez", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/readyz", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/openapi.json", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/reference", wantStatus: 200})
+
+	// Orgs.
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs?district=02040000&q=newburyport&limit=1", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs?type=school&after=02040000", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs?type=charter", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs?limit=0", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040505", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/0204", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02049999", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040505/plans", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02049999/plans", wantStatus: 404})
+
+	// Level changes, from the document's examples.
+	levels := "/v1/orgs/{code}/levels"
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: actor,
+		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 201})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: actor,
+		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 201})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: actor,
+		body: f.example(t, "POST", levels, "withExpectedSequence"), wantStatus: 201})
+	stale := f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: actor,
+		body: f.example(t, "POST", levels, "withExpectedSequence"), wantStatus: 409})
+	if got := decodeBody(t, stale)["current_sequence"]; got != float64(2) {
+		t.Errorf("level conflict current_sequence = %v, want 2", got)
+	}
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", body: f.example(t, "POST", levels, "newburyportHigh2017"),
+		invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02049999/levels", header: actor,
+		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 404})
+
+	// A DIP, built up through the document's examples, whose expected
+	// sequences follow one another.
+	dip := f.example(t, "POST", "/v1/plans", "newburyportDIP")
+	dipID := dip["id"].(string)
+	created := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: dip, wantStatus: 201})
+	if got := created.Header().Get("ETag"); got != `"1"` {
+		t.Errorf("create ETag = %s, want \"1\"", got)
+	}
+	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: dip, wantStatus: 409})
+	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: map[string]any{"titel": "x"},
+		invalidRequest: true, wantStatus: 400})
+
+	plan := "/v1/plans/" + dipID
+	objective := f.example(t, "POST", "/v1/plans/{id}/objectives", "objective")
+	objectiveID := objective["id"].(string)
+	delete(objective, "expected_sequence")
+	f.do(t, apiCall{method: "POST", target: plan + "/objectives", header: actor, body: objective,
+		invalidRequest: true, wantStatus: 428})
+	f.do(t, apiCall{method: "POST", target: plan + "/objectives", header: actor,
+		body: f.example(t, "POST", "/v1/plans/{id}/objectives", "objective"), wantStatus: 201})
+	f.do(t, apiCall{method: "PUT", target: plan + "/objectives/" + objectiveID, header: actor,
+		body: f.example(t, "PUT", "/v1/plans/{id}/objectives/{item}", "objective"), wantStatus: 200})
+	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: actor,
+		body: map[string]any{"title": "Stale", "expected_sequence": 1}, wantStatus: 409})
+	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: actor,
+		body: f.example(t, "PUT", "/v1/plans/{id}/title", "retitle"), wantStatus: 200})
+	f.do(t, apiCall{method: "PUT", target: plan + "/sections/mission", header: withIfMatch(`"4"`),
+		body: f.example(t, "PUT", "/v1/plans/{id}/sections/{key}", "mission"), wantStatus: 200})
+	f.do(t, apiCall{method: "PUT", target: plan + "/sections/class_size", header: withIfMatch(`"5"`),
+		body: map[string]any{"text": "A DIP has no class size section."}, wantStatus: 404})
+	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: withIfMatch("seven"),
+		body: map[string]any{"title": "x"}, invalidRequest: true, wantStatus: 400})
+
+	// An SIP under that DIP, with a goal citing the objective.
+	sip := f.example(t, "POST", "/v1/plans", "newburyportHighSIP")
+	sipResponse := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: sip, wantStatus: 201})
+	sipID := decodeBody(t, sipResponse)["plan"].(map[string]any)["id"].(string)
+	sipPlan := "/v1/plans/" + sipID
+	goal := f.example(t, "POST", "/v1/plans/{id}/goals", "goal")
+	goalID := goal["id"].(string)
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/goals", header: actor, body: goal, wantStatus: 201})
+	f.do(t, apiCall{method: "PUT", target: sipPlan + "/goals/" + goalID, header: actor,
+		body: f.example(t, "PUT", "/v1/plans/{id}/goals/{item}", "goal"), wantStatus: 200})
+	goalOnDIP := map[string]any{
+		"title":             "Goals belong to SIPs",
+		"measures":          []any{map[string]any{"description": "Ninth graders failing a course", "target": "under 5%"}},
+		"expected_sequence": 5,
+	}
+	f.do(t, apiCall{method: "POST", target: plan + "/goals", header: actor, body: goalOnDIP, wantStatus: 400})
+
+	// Reads now and as of past instants.
+	f.do(t, apiCall{method: "GET", target: plan, wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: plan + "?as_of=2018-06-30", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: plan + "?as_of=2016-06-30T12:00:00Z&basis=effective", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: plan + "?basis=recorded", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: plan + "?basis=someday", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: plan + "?as_of=June", wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/v1/plans/" + uuid.NewString(), wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: plan + "/alignment", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/alignment?as_of=2018-06-30", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: plan + "/history", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/plans/" + uuid.NewString() + "/history", wantStatus: 404})
+	pdf := f.do(t, apiCall{method: "GET", target: sipPlan + "/pdf?as_of=2018-06-30", wantStatus: 200})
+	if !bytes.HasPrefix(pdf.Body.Bytes(), []byte("%PDF-")) {
+		t.Errorf("GET %s/pdf did not return a PDF", sipPlan)
+	}
+
+	// Removals, which take the version from If-Match only.
+	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: actor,
+		invalidRequest: true, wantStatus: 428})
+	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withIfMatch(`"3"`), wantStatus: 200})
+	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withIfMatch(`"4"`), wantStatus: 404})
+	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`"4"`), wantStatus: 409})
+	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`W/"5"`), wantStatus: 200})
+
+	// The level-change feed.
+	page := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/level-changes?limit=2", wantStatus: 200}))
+	if items := page["items"].([]any); len(items) != 2 {
+		t.Errorf("level-changes?limit=2 returned %d items, want 2", len(items))
+	}
+	f.do(t, apiCall{method: "GET", target: "/v1/level-changes", header: map[string]string{"Last-Event-ID": "0"}, wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/level-changes?after=" + jsonNumber(page["next_after"]), wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/level-changes?after=abc", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/v1/level-changes/stream?after=x", invalidRequest: true, wantStatus: 400})
+}
+
+// jsonNumber formats a number decoded from JSON as JSON writes it, so a
+// float64 such as 4 prints as 4.
+func jsonNumber(v any) string {
+	raw, _ := json.Marshal(v)
+	return string(raw)
+}
+
+// TestOpenAPILevelStreamFraming reads the first server-sent event of the
+// level-change stream and checks its framing and data against the document.
+func TestOpenAPILevelStreamFraming(t *testing.T) {
+	f := newFixture(t)
+	body := f.example(t, "POST", "/v1/orgs/{code}/levels", "newburyportHigh2017")
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: map[string]string{"X-Actor": "openapi-test"},
+		body: body, wantStatus: 201})
+
+	srv := httptest.NewServer(f.handler)
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/v1/level-changes/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Last-Event-ID", "0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET stream: %v", err)
+	}
+	defer resp.Body.Close()
+
+	input := f.validationInput(t, req)
+	options := &openapi3filter.Options{IncludeResponseStatus: true, ExcludeResponseBody: true}
+	input.Options = options
+	err = openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: input, Status: resp.StatusCode, Header: resp.Header,
+		Body: io.NopCloser(strings.NewReader("")), Options: options,
+	})
+	if err != nil {
+		t.Errorf("stream response headers do not match the document: %v", err)
+	}
+	if got := resp.Header.Get("Content-Type"); got != "text/event-stream" {
+		t.Errorf("stream Content-Type = %q, want text/event-stream", got)
+	}
+
+	fields := map[string]string{}
+	lines := bufio.NewScanner(resp.Body)
+	for lines.Scan() && lines.Text() != "" {
+		name, value, ok := strings.Cut(lines.Text(), ": ")
+		if !ok {
+			t.Fatalf("stream line %q is not \"field: value\"", lines.Text())
+		}
+		fields[name] = value
+	}
+	if err := lines.Err(); err != nil {
+		t.Fatalf("read stream: %v", err)
+	}
+
+	var event map[string]any
+	if err := json.Unmarshal([]byte(fields["data"]), &event); err != nil {
+		t.Fatalf("stream data %q is not JSON: %v", fields["data"], err)
+	}
+	if fields["event"] != domain.TypeLevelChanged {
+		t.Errorf("stream event = %q, want %s", fields["event"], domain.TypeLevelChanged)
+	}
+	if want := jsonNumber(event["stream_sequence"]); fields["id"] != want {
+		t.Errorf("stream id = %q, want the event's stream_sequence %s", fields["id"], want)
+	}
+	schema := f.doc.Components.Schemas["Event"].Value
+	if err := schema.VisitJSON(event); err != nil {
+		t.Errorf("stream data does not match the Event schema: %v", err)
+	}
+}
