@@ -80,7 +80,8 @@ func (a *App) catchUp(ctx context.Context) error {
 		return err
 	}
 	start := time.Now()
-	a.stopSub, err = a.Store.Subscribe(ctx, 0, "", func(e domain.Event) error {
+	// The subscription lives until Close, not until the start-up context ends.
+	a.stopSub, err = a.Store.Subscribe(context.WithoutCancel(ctx), 0, "", func(e domain.Event) error {
 		if err := a.Read.Apply(e); err != nil {
 			a.log.Error("projection skipped an event", "stream_seq", e.StreamSequence, "type", e.Type, "err", err)
 		}

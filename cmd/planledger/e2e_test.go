@@ -1,0 +1,403 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/planledger/planledger/domain"
+)
+
+const (
+	newburyportDistrict = "02040000"
+	newburyportHigh     = "02040505"
+)
+
+// testServer starts the real binary's core on a temp folder: embedded
+// JetStream on a free port, HTTP on loopback, the bundled data loaded.
+func testServer(tb testing.TB, dir string) (*server, string) {
+	tb.Helper()
+	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", Replicas: 1,
+		SyncAlways: true, Bundled: true, LogLevel: "warn", LogFormat: "text"}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	srv, err := startServer(ctx, cfg, log)
+	if err != nil {
+		tb.Fatalf("start server: %v", err)
+	}
+	return srv, srv.http.URL()
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		tb.Fatalf("decode response %d %q: %v", r.status, r.body, err)
+	}
+	return m
+}
+
+func call(tb testing.TB, method, url string, header map[string]string, body string) response {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func wantStatus(tb testing.TB, r response, want int) {
+	tb.Helper()
+	if r.status != want {
+		tb.Fatalf("status %d, want %d; body %s", r.status, want, r.body)
+	}
+}
+
+func appliedSeq(tb testing.TB, base string) float64 {
+	tb.Helper()
+	r := call(tb, "GET", base+"/readyz", nil, "")
+	wantStatus(tb, r, http.StatusOK)
+	return r.json(tb)["applied_stream_sequence"].(float64)
+}
+
+// pdfText extracts a PDF's text with poppler's pdftotext and its page count
+// with pdfinfo.
+func pdfText(tb testing.TB, body []byte) (string, int) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "plan.pdf")
+	if err := os.WriteFile(path, body, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	text, err := exec.Command("pdftotext", path, "-").Output()
+	if err != nil {
+		tb.Fatalf("pdftotext (install poppler-utils): %v", err)
+	}
+	info, err := exec.Command("pdfinfo", path).Output()
+	if err != nil {
+		tb.Fatalf("pdfinfo (install poppler-utils): %v", err)
+	}
+	m := regexp.MustCompile(`(?m)^Pages:\s+(\d+)`).FindSubmatch(info)
+	if m == nil {
+		tb.Fatalf("pdfinfo printed no page count: %s", info)
+	}
+	pages, _ := strconv.Atoi(string(m[1]))
+	// Table cells wrap, so compare text with runs of whitespace as one space.
+	return strings.Join(strings.Fields(string(text)), " "), pages
+}
+
+func TestEndToEnd(t *testing.T) {
+	srv, base := testServer(t, t.TempDir())
+	defer srv.Close(context.Background())
+	actor := map[string]string{"X-Actor": "principal@newburyport.example"}
+
+	// The bundled data holds the real district and its high school.
+	r := call(t, "GET", base+"/v1/orgs?type=district&q=newburyport", nil, "")
+	wantStatus(t, r, http.StatusOK)
+	if !bytes.Contains(r.body, []byte(`"code": "`+newburyportDistrict+`"`)) {
+		t.Fatalf("district list lacks Newburyport %s: %s", newburyportDistrict, r.body)
+	}
+	r = call(t, "GET", base+"/v1/orgs/"+newburyportHigh, nil, "")
+	wantStatus(t, r, http.StatusOK)
+	org := r.json(t)
+	schoolName := org["org"].(map[string]any)["name"].(string)
+	if schoolName != "Newburyport High" {
+		t.Fatalf("school name %q, want Newburyport High", schoolName)
+	}
+	plans := org["plans"].([]any)
+	if len(plans) == 0 {
+		t.Fatalf("Newburyport High has no plan")
+	}
+	sipID := plans[0].(map[string]any)["id"].(string)
+	dipID := plans[0].(map[string]any)["district_plan_id"].(string)
+
+	// Read the plan and pick its first goal.
+	r = call(t, "GET", base+"/v1/plans/"+sipID, nil, "")
+	wantStatus(t, r, http.StatusOK)
+	etag := r.header.Get("ETag")
+	plan := r.json(t)["plan"].(map[string]any)
+	goal := plan["goals"].([]any)[0].(map[string]any)
+	goalID, oldTitle := goal["id"].(string), goal["title"].(string)
+
+	// Follow level changes as a plain NATS subscriber would.
+	nc, err := nats.Connect(srv.app.embedded.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	levelMsgs := make(chan *nats.Msg, 16)
+	sub, err := nc.ChanSubscribe("planledger.level.>", levelMsgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Unsubscribe()
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Edit the goal's title with the version we read.
+	newTitle := "Raise grade 10 ELA achievement – edited in the end-to-end test"
+	goal["title"] = newTitle
+	delete(goal, "id")
+	edit, _ := json.Marshal(goal)
+	r = call(t, "PUT", base+"/v1/plans/"+sipID+"/goals/"+goalID,
+		map[string]string{"X-Actor": actor["X-Actor"], "If-Match": etag}, string(edit))
+	wantStatus(t, r, http.StatusOK)
+	if got := r.header.Get("ETag"); got == etag || got == "" {
+		t.Fatalf("ETag after edit %q, want a new one (was %s)", got, etag)
+	}
+
+	t.Run("current plan shows the edit", func(t *testing.T) {
+		r := call(t, "GET", base+"/v1/plans/"+sipID, nil, "")
+		wantStatus(t, r, http.StatusOK)
+		if !bytes.Contains(r.body, []byte(newTitle)) {
+			t.Errorf("current plan lacks the new title")
+		}
+	})
+
+	yesterday := time.Now().In(mustZone(t)).AddDate(0, 0, -1).Format(time.DateOnly)
+	t.Run("as of yesterday shows the old text", func(t *testing.T) {
+		r := call(t, "GET", base+"/v1/plans/"+sipID+"?as_of="+yesterday, nil, "")
+		wantStatus(t, r, http.StatusOK)
+		body := r.json(t)
+		if !bytes.Contains(r.body, []byte(oldTitle)) || bytes.Contains(r.body, []byte(newTitle)) {
+			t.Errorf("plan as of %s does not show the old title %q only", yesterday, oldTitle)
+		}
+		asOf := body["as_of"].(map[string]any)
+		if asOf["requested"] != yesterday || asOf["instant"] == "" {
+			t.Errorf("as_of %v does not state the resolved instant of %s", asOf, yesterday)
+		}
+		if body["last_sequence"].(float64) >= body["version"].(float64) {
+			t.Errorf("last_sequence %v should be below version %v as of yesterday", body["last_sequence"], body["version"])
+		}
+	})
+
+	t.Run("alignment lists an objective no SIP serves", func(t *testing.T) {
+		r := call(t, "GET", base+"/v1/plans/"+dipID+"/alignment", nil, "")
+		wantStatus(t, r, http.StatusOK)
+		a := r.json(t)
+		if n := len(a["unserved_objectives"].([]any)); n == 0 {
+			t.Errorf("no unserved DIP objective; the bundle leaves one uncited")
+		}
+		if n := len(a["goals_citing_none"].([]any)); n != 1 {
+			t.Errorf("%d goals cite no objective, want 1", n)
+		}
+	})
+
+	t.Run("history names the actor and old and new values", func(t *testing.T) {
+		r := call(t, "GET", base+"/v1/plans/"+sipID+"/history", nil, "")
+		wantStatus(t, r, http.StatusOK)
+		items := r.json(t)["items"].([]any)
+		last := items[len(items)-1].(map[string]any)
+		if last["actor"] != actor["X-Actor"] {
+			t.Errorf("last change by %v, want %s", last["actor"], actor["X-Actor"])
+		}
+		found := false
+		for _, c := range last["changes"].([]any) {
+			c := c.(map[string]any)
+			if c["path"] == "goals/"+goalID+"/title" && c["old"] == oldTitle && c["new"] == newTitle {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("history lacks the title change %q -> %q: %v", oldTitle, newTitle, last["changes"])
+		}
+	})
+
+	t.Run("pdf holds the school and the edit, and reprints the same", func(t *testing.T) {
+		r := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf", nil, "")
+		wantStatus(t, r, http.StatusOK)
+		text, pages := pdfText(t, r.body)
+		if pages < 1 || !strings.Contains(text, fmt.Sprintf("Page %d of %d", pages, pages)) {
+			t.Errorf("pdf has %d pages but its last footer does not read Page %d of %d", pages, pages, pages)
+		}
+		for _, want := range []string{schoolName, newburyportHigh, newTitle} {
+			if !strings.Contains(text, want) {
+				t.Errorf("pdf text lacks %q", want)
+			}
+		}
+
+		old := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf?as_of="+yesterday, nil, "")
+		wantStatus(t, old, http.StatusOK)
+		oldText, _ := pdfText(t, old.body)
+		if !strings.Contains(oldText, oldTitle) || strings.Contains(oldText, newTitle) {
+			t.Errorf("pdf as of %s does not show only the old title", yesterday)
+		}
+		again := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf?as_of="+yesterday, nil, "")
+		if !bytes.Equal(old.body, again.body) {
+			t.Errorf("two prints as of %s differ", yesterday)
+		}
+	})
+
+	t.Run("stale expected sequence gets 409 and writes nothing", func(t *testing.T) {
+		before := appliedSeq(t, base)
+		r := call(t, "PUT", base+"/v1/plans/"+sipID+"/sections/needs_assessment",
+			map[string]string{"X-Actor": "late-writer", "If-Match": etag}, `{"text":"stale text"}`)
+		wantStatus(t, r, http.StatusConflict)
+		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Errorf("content type %q, want application/problem+json", ct)
+		}
+		if _, ok := r.json(t)["current_sequence"]; !ok {
+			t.Errorf("409 lacks current_sequence: %s", r.body)
+		}
+		if after := appliedSeq(t, base); after != before {
+			t.Errorf("stream moved from %v to %v after a rejected write", before, after)
+		}
+	})
+
+	t.Run("bad input gets problem json and writes nothing", func(t *testing.T) {
+		before := appliedSeq(t, base)
+		cases := []struct {
+			name, method, path, body string
+			status                   int
+			field                    string
+		}{
+			{"malformed json", "POST", "/v1/orgs/" + newburyportHigh + "/levels", `{"level": 3,`, 400, "body"},
+			{"unknown org", "POST", "/v1/orgs/99999999/levels", `{"level": 3, "reason": "test"}`, 404, "org_code"},
+			{"level out of range", "POST", "/v1/orgs/" + newburyportHigh + "/levels", `{"level": 7, "reason": "x"}`, 400, "level"},
+			{"unknown field", "POST", "/v1/orgs/" + newburyportHigh + "/levels", `{"level": 3, "reasn": "x"}`, 400, "reasn"},
+		}
+		current := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").header.Get("ETag")
+		version := strings.Trim(current, `"`)
+		cases = append(cases, struct {
+			name, method, path, body string
+			status                   int
+			field                    string
+		}{"goal without measure", "POST", "/v1/plans/" + sipID + "/goals",
+			`{"title": "No measure", "expected_sequence": ` + version + `}`, 400, "measures"})
+		for _, c := range cases {
+			r := call(t, c.method, base+c.path, actor, c.body)
+			if r.status != c.status {
+				t.Errorf("%s: status %d, want %d (%s)", c.name, r.status, c.status, r.body)
+				continue
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("%s: content type %q", c.name, ct)
+			}
+			if f := r.json(t)["field"]; f != c.field {
+				t.Errorf("%s: field %v, want %s", c.name, f, c.field)
+			}
+		}
+		if after := appliedSeq(t, base); after != before {
+			t.Errorf("stream moved from %v to %v after rejected writes", before, after)
+		}
+	})
+
+	t.Run("level change reaches NATS and SSE subscribers", func(t *testing.T) {
+		from := appliedSeq(t, base)
+		r := call(t, "POST", base+"/v1/orgs/"+newburyportHigh+"/levels", actor,
+			`{"level": 2, "reason": "Not meeting gap narrowing goals", "source": "end-to-end test", "effective_date": "2026-09-30"}`)
+		wantStatus(t, r, http.StatusCreated)
+
+		select {
+		case msg := <-levelMsgs:
+			var e domain.Event
+			if err := json.Unmarshal(msg.Data, &e); err != nil {
+				t.Fatalf("decode level event: %v", err)
+			}
+			if e.Type != domain.TypeLevelChanged || e.AggregateID != newburyportHigh {
+				t.Errorf("got %s for %s, want level.changed for %s", e.Type, e.AggregateID, newburyportHigh)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no level event on planledger.level.> within 5s")
+		}
+
+		events := readSSE(t, base+"/v1/level-changes/stream?after="+strconv.FormatFloat(from, 'f', 0, 64), 1)
+		if !strings.Contains(events[0], newburyportHigh) {
+			t.Errorf("SSE event lacks the school code: %s", events[0])
+		}
+
+		all := call(t, "GET", base+"/v1/level-changes?limit=1000", nil, "")
+		wantStatus(t, all, http.StatusOK)
+		if n := len(all.json(t)["items"].([]any)); n < 100 {
+			t.Errorf("replay from the start returned %d level changes, want the bundled history", n)
+		}
+	})
+}
+
+// readSSE reads n events' data lines from a server-sent events stream.
+func readSSE(tb testing.TB, url string, n int) []string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatalf("open SSE stream: %v", err)
+	}
+	defer resp.Body.Close()
+	var out []string
+	scan := bufio.NewScanner(resp.Body)
+	scan.Buffer(make([]byte, 1<<20), 1<<20)
+	for scan.Scan() && len(out) < n {
+		if line := scan.Text(); strings.HasPrefix(line, "data: ") {
+			out = append(out, strings.TrimPrefix(line, "data: "))
+		}
+	}
+	if len(out) < n {
+		tb.Fatalf("SSE stream gave %d events, want %d (%v)", len(out), n, scan.Err())
+	}
+	return out
+}
+
+func mustZone(tb testing.TB) *time.Location {
+	loc, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return loc
+}
+
+func TestRestartKeepsEventsOnce(t *testing.T) {
+	dir := t.TempDir()
+	srv, base := testServer(t, dir)
+	first := appliedSeq(t, base)
+	if err := srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	srv, base = testServer(t, dir)
+	defer srv.Close(context.Background())
+	if again := appliedSeq(t, base); again != first {
+		t.Errorf("after restart the log has %v events, want %v (the bundled import must not repeat)", again, first)
+	}
+}
