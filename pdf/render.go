@@ -226,8 +226,9 @@ func (r *renderer) asOfLine() string {
 	return "As of " + r.asOfDetail()
 }
 
-// asOfDetail is asOfLine without its leading "As of".
+// asOfDetail is asOfLine without its leading "As of". The instant keeps its
+// fraction of a second, so passing it back as as_of reprints this document.
 func (r *renderer) asOfDetail() string {
 	return fmt.Sprintf("%s (%s time) · last event sequence %d",
-		r.doc.AsOf.UTC().Format(time.RFC3339), r.doc.AsOfBasis, r.doc.LastSequence)
+		r.doc.AsOf.UTC().Format(time.RFC3339Nano), r.doc.AsOfBasis, r.doc.LastSequence)
 }

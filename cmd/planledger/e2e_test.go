@@ -266,6 +266,18 @@ func TestEndToEnd(t *testing.T) {
 		if !bytes.Equal(old.body, again.body) {
 			t.Errorf("two prints as of %s differ", yesterday)
 		}
+
+		// A plan printed now and rebuilt as of the instant in its footer
+		// are the same document.
+		m := regexp.MustCompile(`As of (\S+) \(effective time\)`).FindStringSubmatch(text)
+		if m == nil {
+			t.Fatalf("pdf footer states no as-of instant")
+		}
+		rebuilt := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf?as_of="+m[1], nil, "")
+		wantStatus(t, rebuilt, http.StatusOK)
+		if !bytes.Equal(r.body, rebuilt.body) {
+			t.Errorf("plan rebuilt as of %s differs from the one printed then", m[1])
+		}
 	})
 
 	t.Run("stale expected sequence gets 409 and writes nothing", func(t *testing.T) {
