@@ -77,6 +77,10 @@ type LevelRecord struct {
 // names the file in errors and in the events' actor.
 type Sources struct {
 	Enrollments, Profile2017, Observations, Plans io.Reader
+	// OnlyNewOrgs registers only orgs the store lacks and leaves existing
+	// registrations alone. The server's start-up load of the bundled data
+	// sets it, so a newer file a user imported is not reverted at restart.
+	OnlyNewOrgs bool
 }
 
 // namedReader gives a combined reader the name that errors and actors show.

@@ -99,6 +99,7 @@ func Run(ctx context.Context, store domain.EventStore, state State, src Sources,
 		recorded:      map[string]bool{},
 	}
 	if in.orgs != nil {
+		r.onlyNewOrgs = src.OnlyNewOrgs
 		if err := r.registerOrgs(in.orgs, in.orgsActor); err != nil {
 			return r.sum, err
 		}
@@ -194,7 +195,9 @@ type runner struct {
 	lastStream uint64          // highest stream sequence appended
 	registered map[string]bool // org codes registered or confirmed in this run
 	recorded   map[string]bool // event keys of levels appended in this run
-	sum        Summary
+	// onlyNewOrgs leaves existing registrations alone; see Sources.OnlyNewOrgs.
+	onlyNewOrgs bool
+	sum         Summary
 }
 
 func (r *runner) report(phase string, done, total int) {
@@ -251,7 +254,7 @@ func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
 			return err
 		}
 		r.registered[o.Code] = true
-		if current, ok := r.state.Org(o.Code); ok && current == o {
+		if current, ok := r.state.Org(o.Code); ok && (current == o || r.onlyNewOrgs) {
 			r.sum.OrgsUnchanged++
 			r.tick(PhaseOrgs, i+1, len(orgs))
 			continue

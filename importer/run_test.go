@@ -299,6 +299,35 @@ func TestRunReregistersChangedOrg(t *testing.T) {
 	}
 }
 
+func TestRunOnlyNewOrgsKeepsExisting(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStore()
+	changed := strings.Replace(newburyportCSV, "187,179,189,190,0,745", "187,179,189,191,0,746", 1)
+	if _, err := importer.Run(ctx, store, store.state, importer.Sources{Enrollments: strings.NewReader(changed)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.state.WaitFor(ctx, store.last()); err != nil {
+		t.Fatal(err)
+	}
+	before := len(store.eventsOf(domain.TypeOrgRegistered))
+
+	// The older file with OnlyNewOrgs must not revert the newer registration.
+	src := importer.Sources{Enrollments: strings.NewReader(newburyportCSV), OnlyNewOrgs: true}
+	sum, err := importer.Run(ctx, store, store.state, src, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.OrgsRegistered != 0 {
+		t.Errorf("OnlyNewOrgs registered %d orgs, want 0", sum.OrgsRegistered)
+	}
+	if after := len(store.eventsOf(domain.TypeOrgRegistered)); after != before {
+		t.Errorf("org registrations went from %d to %d", before, after)
+	}
+	if org, _ := store.state.Org("02040505"); org.Enrollment != 746 {
+		t.Errorf("Newburyport High enrollment %d, want the newer 746", org.Enrollment)
+	}
+}
+
 func TestRunStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

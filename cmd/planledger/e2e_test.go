@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/eventstore"
 )
 
 const (
@@ -411,5 +413,75 @@ func TestRestartKeepsEventsOnce(t *testing.T) {
 	defer srv.Close(context.Background())
 	if again := appliedSeq(t, base); again != first {
 		t.Errorf("after restart the log has %v events, want %v (the bundled import must not repeat)", again, first)
+	}
+}
+
+func TestExternalNATSServer(t *testing.T) {
+	ext, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Host: "127.0.0.1", Port: -1,
+		StoreDir: t.TempDir(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ext.Shutdown()
+
+	cfg := Config{NATSURL: ext.ClientURL(), Listen: "127.0.0.1:0", Replicas: 1, Bundled: true,
+		LogLevel: "warn", LogFormat: "text"}
+	srv, err := startServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatalf("start against external NATS: %v", err)
+	}
+	defer srv.Close(context.Background())
+	if srv.app.embedded != nil {
+		t.Errorf("started an embedded server although -nats was set")
+	}
+	base := srv.http.URL()
+
+	// A separate program replays every level change from the start with an
+	// ordered consumer, as the README shows, and gets what the API lists.
+	nc, err := nats.Connect(ext.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	consumer, err := js.OrderedConsumer(ctx, "PLANLEDGER", jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{"planledger.level.>"},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	for after := "0"; ; {
+		page := call(t, "GET", base+"/v1/level-changes?limit=1000&after="+after, nil, "").json(t)
+		n := len(page["items"].([]any))
+		if n == 0 {
+			break
+		}
+		want += n
+		after = strconv.FormatFloat(page["next_after"].(float64), 'f', 0, 64)
+	}
+	var last uint64
+	for got := 0; got < want; got++ {
+		msg, err := consumer.Next(jetstream.FetchMaxWait(5 * time.Second))
+		if err != nil {
+			t.Fatalf("replay stopped after %d of %d level changes: %v", got, want, err)
+		}
+		meta, _ := msg.Metadata()
+		if meta.Sequence.Stream <= last {
+			t.Fatalf("replay out of order: stream sequence %d after %d", meta.Sequence.Stream, last)
+		}
+		last = meta.Sequence.Stream
+		if typ := msg.Headers().Get("Planledger-Type"); typ != domain.TypeLevelChanged {
+			t.Fatalf("replayed a %q event on a level subject", typ)
+		}
+	}
+	if want < 1000 {
+		t.Errorf("API lists %d level changes, want the bundled history of about 2,000", want)
 	}
 }

@@ -77,14 +77,16 @@ func runImport(ctx context.Context, args []string) error {
 }
 
 // importBundled adds the bundled data the store lacks. Running it on every
-// start is safe: the importer skips what is already there and finishes an
-// import a crash interrupted.
+// start is safe: the importer skips what is already there, keeps org
+// registrations a newer import changed, and finishes an import a crash
+// interrupted.
 func importBundled(ctx context.Context, app *App, log *slog.Logger) error {
 	src, closeAll, err := importer.BundledSources(data.Bundled())
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	src.OnlyNewOrgs = true
 	return runImporter(ctx, app, src, log)
 }
 
