@@ -34,7 +34,15 @@ type ChangeLevel struct {
 	Reason      string
 	Source      string
 	EffectiveAt time.Time
+	// DatePrecision is PrecisionDay (the default) or PrecisionYear.
+	DatePrecision string
 }
+
+// Date precisions of a level change.
+const (
+	PrecisionDay  = "day"
+	PrecisionYear = "year"
+)
 
 // DecideLevelChange validates a level change against the known orgs.
 func DecideLevelChange(c ChangeLevel, orgKnown bool) (Draft, error) {
@@ -50,7 +58,14 @@ func DecideLevelChange(c ChangeLevel, orgKnown bool) (Draft, error) {
 	if strings.TrimSpace(c.Reason) == "" {
 		return Draft{}, Errorf(EInvalid, "reason", "a level change needs a reason, such as the published classification text")
 	}
-	precision := "day"
+	precision := c.DatePrecision
+	switch precision {
+	case "":
+		precision = PrecisionDay
+	case PrecisionDay, PrecisionYear:
+	default:
+		return Draft{}, Errorf(EInvalid, "date_precision", "date precision %q is not %q or %q", precision, PrecisionDay, PrecisionYear)
+	}
 	return Draft{
 		Type: TypeLevelChanged,
 		Payload: LevelChanged{

@@ -137,6 +137,7 @@ type levelChangeRequest struct {
 	Reason           string  `json:"reason"`
 	Source           string  `json:"source"`
 	EffectiveDate    string  `json:"effective_date"`
+	DatePrecision    string  `json:"date_precision"`
 	ExpectedSequence *uint64 `json:"expected_sequence"`
 }
 
@@ -153,7 +154,8 @@ func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev, err := s.cfg.Commands.ChangeLevel(r.Context(), meta, domain.ChangeLevel{
-		OrgCode: code, Level: req.Level, Reason: req.Reason, Source: req.Source, EffectiveAt: meta.EffectiveAt})
+		OrgCode: code, Level: req.Level, Reason: req.Reason, Source: req.Source, EffectiveAt: meta.EffectiveAt,
+		DatePrecision: req.DatePrecision})
 	if err != nil {
 		writeProblem(w, r, err)
 		return

@@ -19,6 +19,7 @@ import (
 	_ "time/tzdata" // dates resolve in America/New_York even on hosts without zoneinfo
 
 	"github.com/planledger/planledger/data"
+	"github.com/planledger/planledger/domain"
 )
 
 // Default file names, used in errors, sources and actors when a reader does
@@ -30,10 +31,10 @@ const (
 	PlansFile        = "plans.json"
 )
 
-// Precisions of a level's effective date, as domain.LevelChanged defines them.
+// Precisions of a level's effective date, kept here for the readers.
 const (
-	PrecisionDay  = "day"
-	PrecisionYear = "year"
+	PrecisionDay  = domain.PrecisionDay
+	PrecisionYear = domain.PrecisionYear
 )
 
 // massachusetts is the zone of every date in the input files. A date means

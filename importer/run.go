@@ -301,7 +301,7 @@ func (r *runner) recordLevel(l actedLevel) error {
 		_, known = r.state.Org(l.OrgCode)
 	}
 	d, err := domain.DecideLevelChange(domain.ChangeLevel{OrgCode: l.OrgCode, Level: l.Level, Reason: l.Reason,
-		Source: l.Source, EffectiveAt: l.EffectiveAt}, known)
+		Source: l.Source, EffectiveAt: l.EffectiveAt, DatePrecision: l.DatePrecision}, known)
 	if !known && domain.ErrorCode(err) == domain.ENotFound {
 		r.sum.LevelsUnknownOrg++
 		if len(r.sum.UnknownOrgCodes) < maxUnknownExamples && !slices.Contains(r.sum.UnknownOrgCodes, l.OrgCode) {
@@ -319,19 +319,6 @@ func (r *runner) recordLevel(l actedLevel) error {
 		return nil
 	}
 
-	// DecideLevelChange assumes a date entered by hand, exact to the day,
-	// but the record states whether its source gives only a year.
-	payload := d.Payload.(domain.LevelChanged)
-	switch l.DatePrecision {
-	case PrecisionDay, PrecisionYear:
-		payload.DatePrecision = l.DatePrecision
-	case "":
-		payload.DatePrecision = PrecisionDay
-	default:
-		return fmt.Errorf("record level %d of %s: date precision %q is not %q or %q",
-			l.Level, l.OrgCode, l.DatePrecision, PrecisionDay, PrecisionYear)
-	}
-	d.Payload = payload
 	if _, err := r.append(domain.KindLevel, l.OrgCode, key, l.actor, d); err != nil {
 		return err
 	}
