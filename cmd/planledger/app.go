@@ -26,6 +26,7 @@ type App struct {
 	Store    *eventstore.Store
 	Read     *projections.Projector
 	stopSub  func()
+	closed   chan struct{} // closed when the NATS connection has closed
 }
 
 // OpenApp connects to the store (starting the embedded server unless an
@@ -56,7 +57,9 @@ func (a *App) open(ctx context.Context) error {
 		a.log.Info("embedded nats started", "url", url, "store_dir", a.cfg.DataDir, "sync_always", a.cfg.SyncAlways)
 	}
 
+	a.closed = make(chan struct{})
 	nc, err := nats.Connect(url, nats.Name("planledger"), nats.MaxReconnects(-1),
+		nats.ClosedHandler(func(*nats.Conn) { close(a.closed) }),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { a.log.Warn("nats disconnected", "err", err) }),
 		nats.ReconnectHandler(func(c *nats.Conn) { a.log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
 	if err != nil {
@@ -136,9 +139,13 @@ func (a *App) Close() {
 	if a.nc != nil {
 		if err := a.nc.Drain(); err != nil {
 			a.log.Warn("drain nats connection", "err", err)
+			a.nc.Close()
 		}
-		for i := 0; i < 50 && !a.nc.IsClosed(); i++ {
-			time.Sleep(20 * time.Millisecond)
+		select {
+		case <-a.closed:
+		case <-time.After(10 * time.Second):
+			a.log.Warn("nats connection did not finish draining in 10s; closing it")
+			a.nc.Close()
 		}
 	}
 	if a.embedded != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,8 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 	Shutdown   time.Duration
+
+	envErrs []error // environment values that did not parse
 }
 
 // bindFlags registers the flags, each defaulting to its environment
@@ -33,9 +36,9 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 		"URL of an external NATS cluster, e.g. nats://n1:4222,nats://n2:4222; empty starts the embedded server (PLANLEDGER_NATS)")
 	fs.StringVar(&c.NATSListen, "nats-listen", env("PLANLEDGER_NATS_LISTEN", "127.0.0.1:4222"),
 		"host:port the embedded NATS server listens on for subscribers; port -1 picks a free one (PLANLEDGER_NATS_LISTEN)")
-	fs.IntVar(&c.Replicas, "replicas", envInt("PLANLEDGER_REPLICAS", 0),
+	fs.IntVar(&c.Replicas, "replicas", c.envInt("PLANLEDGER_REPLICAS", 0),
 		"stream replicas; 0 means 1 on the embedded server and 3 on an external cluster (PLANLEDGER_REPLICAS)")
-	fs.BoolVar(&c.SyncAlways, "sync-always", envBool("PLANLEDGER_SYNC_ALWAYS", true),
+	fs.BoolVar(&c.SyncAlways, "sync-always", c.envBool("PLANLEDGER_SYNC_ALWAYS", true),
 		"fsync every event before acknowledging it on the embedded server, so a power loss loses no acknowledged event (PLANLEDGER_SYNC_ALWAYS)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PLANLEDGER_LOG_LEVEL", "info"),
 		"debug, info, warn or error (PLANLEDGER_LOG_LEVEL)")
@@ -44,7 +47,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 	if withHTTP {
 		fs.StringVar(&c.Listen, "listen", env("PLANLEDGER_LISTEN", "127.0.0.1:8080"),
 			"host:port of the HTTP API (PLANLEDGER_LISTEN)")
-		fs.BoolVar(&c.Bundled, "load-bundled", envBool("PLANLEDGER_LOAD_BUNDLED", true),
+		fs.BoolVar(&c.Bundled, "load-bundled", c.envBool("PLANLEDGER_LOAD_BUNDLED", true),
 			"load the bundled Massachusetts data at start, adding only what the store lacks (PLANLEDGER_LOAD_BUNDLED)")
 		fs.DurationVar(&c.Shutdown, "shutdown-timeout", 15*time.Second,
 			"how long shutdown waits for requests in flight")
@@ -52,6 +55,9 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 }
 
 func (c *Config) validate() error {
+	if len(c.envErrs) > 0 {
+		return errors.Join(c.envErrs...)
+	}
 	if c.NATSURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		return fmt.Errorf("invalid -data: the embedded store needs a folder; set -data or PLANLEDGER_DATA")
 	}
@@ -97,20 +103,28 @@ func env(key, fallback string) string {
 	return fallback
 }
 
-func envInt(key string, fallback int) int {
-	if v, ok := os.LookupEnv(key); ok {
-		if n, err := strconv.Atoi(v); err == nil {
-			return n
-		}
+func (c *Config) envInt(key string, fallback int) int {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return fallback
 	}
-	return fallback
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("invalid %s=%q: want a whole number", key, v))
+		return fallback
+	}
+	return n
 }
 
-func envBool(key string, fallback bool) bool {
-	if v, ok := os.LookupEnv(key); ok {
-		if b, err := strconv.ParseBool(v); err == nil {
-			return b
-		}
+func (c *Config) envBool(key string, fallback bool) bool {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return fallback
 	}
-	return fallback
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("invalid %s=%q: want true or false", key, v))
+		return fallback
+	}
+	return b
 }
