@@ -18,15 +18,15 @@ const (
 
 // Fixed UUIDs, so failure messages name the same ids on every run.
 const (
-	dipID         = "0190e0c0-0000-7000-8000-000000000001"
-	otherDIPID    = "0190e0c0-0000-7000-8000-000000000002"
-	sipID         = "0190e0c0-0000-7000-8000-000000000003"
-	newPlanID     = "0190e0c0-0000-7000-8000-000000000004"
-	objectiveAID  = "0190e0c0-0000-7000-8000-0000000000a1"
-	objectiveBID  = "0190e0c0-0000-7000-8000-0000000000a2"
-	goalAID       = "0190e0c0-0000-7000-8000-0000000000b1"
-	goalBID       = "0190e0c0-0000-7000-8000-0000000000b2"
-	unknownUUIDID = "0190e0c0-0000-7000-8000-0000000000ff"
+	dipID        = "0190e0c0-0000-7000-8000-000000000001"
+	otherDIPID   = "0190e0c0-0000-7000-8000-000000000002"
+	sipID        = "0190e0c0-0000-7000-8000-000000000003"
+	newPlanID    = "0190e0c0-0000-7000-8000-000000000004"
+	objectiveAID = "0190e0c0-0000-7000-8000-0000000000a1"
+	objectiveBID = "0190e0c0-0000-7000-8000-0000000000a2"
+	goalAID      = "0190e0c0-0000-7000-8000-0000000000b1"
+	goalBID      = "0190e0c0-0000-7000-8000-0000000000b2"
+	missingID    = "0190e0c0-0000-7000-8000-0000000000ff"
 )
 
 type sipKey struct {
@@ -54,6 +54,16 @@ func (l *fakeLookup) Plan(id string) (*domain.Plan, bool) {
 func (l *fakeLookup) SIPFor(orgCode string, year int) (string, bool) {
 	id, ok := l.sips[sipKey{orgCode, year}]
 	return id, ok
+}
+
+func (l *fakeLookup) PlansFor(orgCode string) []*domain.Plan {
+	var out []*domain.Plan
+	for _, p := range l.plans {
+		if p.OrgCode == orgCode {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // newLookup returns two districts with one school each, a 2016 to 2018 DIP

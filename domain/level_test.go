@@ -19,11 +19,11 @@ func validLevelChange() domain.ChangeLevel {
 
 func TestDecideLevelChangeRejectsBadInput(t *testing.T) {
 	tests := []struct {
-		name   string
-		edit   func(*domain.ChangeLevel)
-		known  bool
-		code   string
-		field  string
+		name  string
+		edit  func(*domain.ChangeLevel)
+		known bool
+		code  string
+		field string
 	}{
 		{"unknown org", func(*domain.ChangeLevel) {}, false, domain.ENotFound, "org_code"},
 		{"malformed org code", func(c *domain.ChangeLevel) { c.OrgCode = "2040505" }, true, domain.EInvalid, "org_code"},
@@ -32,6 +32,7 @@ func TestDecideLevelChangeRejectsBadInput(t *testing.T) {
 		{"negative level", func(c *domain.ChangeLevel) { c.Level = -1 }, true, domain.EInvalid, "level"},
 		{"empty reason", func(c *domain.ChangeLevel) { c.Reason = "" }, true, domain.EInvalid, "reason"},
 		{"blank reason", func(c *domain.ChangeLevel) { c.Reason = " \t\n" }, true, domain.EInvalid, "reason"},
+		{"unknown date precision", func(c *domain.ChangeLevel) { c.DatePrecision = "month" }, true, domain.EInvalid, "date_precision"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -65,6 +66,7 @@ func TestDecideLevelChangeBuildsDraft(t *testing.T) {
 	if !d.EffectiveAt.Equal(c.EffectiveAt) {
 		t.Errorf("got effective time %v, want %v", d.EffectiveAt, c.EffectiveAt)
 	}
+
 	p, ok := d.Payload.(domain.LevelChanged)
 	if !ok {
 		t.Fatalf("got payload %T, want domain.LevelChanged", d.Payload)
@@ -83,5 +85,17 @@ func TestDecideLevelChangeBuildsDraft(t *testing.T) {
 	}
 	if p.DatePrecision != "day" {
 		t.Errorf("got date precision %q, want %q", p.DatePrecision, "day")
+	}
+}
+
+func TestDecideLevelChangeKeepsYearPrecision(t *testing.T) {
+	c := validLevelChange()
+	c.DatePrecision = domain.PrecisionYear
+	d, err := domain.DecideLevelChange(c, true)
+	if err != nil {
+		t.Fatalf("got error %v, want nil", err)
+	}
+	if got := d.Payload.(domain.LevelChanged).DatePrecision; got != domain.PrecisionYear {
+		t.Errorf("got date precision %q, want %q", got, domain.PrecisionYear)
 	}
 }

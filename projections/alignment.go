@@ -83,11 +83,16 @@ func (p *Projector) AlignmentFor(planID string, at AsOf) (Alignment, error) {
 			if len(g.Objectives) == 0 {
 				out.CitingNone = append(out.CitingNone, ref)
 			}
+			// Collect unknown citations first, so every served_by entry of
+			// the goal carries the same list whatever the citation order.
+			for _, id := range g.Objectives {
+				if _, ok := index[id]; !ok {
+					ref.Unknown = append(ref.Unknown, id)
+				}
+			}
 			for _, id := range g.Objectives {
 				if i, ok := index[id]; ok {
 					out.Objectives[i].ServedBy = append(out.Objectives[i].ServedBy, ref)
-				} else {
-					ref.Unknown = append(ref.Unknown, id)
 				}
 			}
 			if len(ref.Unknown) > 0 {
