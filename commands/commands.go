@@ -1,18 +1,22 @@
-// Package commands runs planledger's write side: each command loads the
-// current state from the read model, lets the domain decide on an event,
-// appends it with the aggregate's expected sequence, and waits until the
-// read model shows it, so the caller can read its own write.
+// Package commands runs planledger's write side. Each command loads the
+// current state from the read model and lets the domain decide on an event.
+// It appends the event with the aggregate's expected sequence and waits
+// until the read model shows it, so the caller can read its own write.
 package commands
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/planledger/planledger/domain"
 )
 
-// ReadModel is what commands need from the projections.
+// ReadModel is the part of the projections that commands read.
 type ReadModel interface {
 	domain.Lookup
 	Sequence(kind, id string) uint64
@@ -47,18 +51,27 @@ type Meta struct {
 	Expected *uint64
 	// EffectiveAt is when the change holds; zero means when recorded.
 	EffectiveAt time.Time
+
+	eventID string // fixes the event id; see CreatePlan
+}
+
+// checkActor runs before any other check, so the first error a request
+// without an actor gets is about the missing actor.
+func checkActor(meta Meta) error {
+	if strings.TrimSpace(meta.Actor) == "" {
+		return domain.Errorf(domain.EInvalid, "X-Actor", "every change needs an actor; send the X-Actor header naming who makes it")
+	}
+	return nil
 }
 
 func (s *Service) append(ctx context.Context, kind, id string, expected uint64, meta Meta, d domain.Draft) (domain.Event, error) {
-	if strings.TrimSpace(meta.Actor) == "" {
-		return domain.Event{}, domain.Errorf(domain.EInvalid, "actor", "every change needs an actor; send the X-Actor header")
-	}
 	if d.EffectiveAt.IsZero() {
 		d.EffectiveAt = meta.EffectiveAt
 	}
 	ev, err := s.store.Append(ctx, domain.AppendRequest{
 		AggregateKind: kind, AggregateID: id, ExpectedSequence: expected, Draft: d,
-		Metadata: domain.Metadata{Actor: meta.Actor, CorrelationID: meta.CorrelationID, CausationID: meta.CausationID},
+		Metadata: domain.Metadata{Actor: meta.Actor, CorrelationID: meta.CorrelationID, CausationID: meta.CausationID,
+			EventID: meta.eventID},
 	})
 	if err != nil {
 		return domain.Event{}, err
@@ -89,6 +102,9 @@ func (s *Service) expect(kind, id string, meta Meta, required bool) (uint64, err
 
 // RegisterOrg records a district or school.
 func (s *Service) RegisterOrg(ctx context.Context, meta Meta, o domain.Org) (domain.Event, error) {
+	if err := checkActor(meta); err != nil {
+		return domain.Event{}, err
+	}
 	if err := domain.ValidateOrg(o); err != nil {
 		return domain.Event{}, err
 	}
@@ -102,6 +118,9 @@ func (s *Service) RegisterOrg(ctx context.Context, meta Meta, o domain.Org) (dom
 
 // ChangeLevel records an org's new accountability level.
 func (s *Service) ChangeLevel(ctx context.Context, meta Meta, c domain.ChangeLevel) (domain.Event, error) {
+	if err := checkActor(meta); err != nil {
+		return domain.Event{}, err
+	}
 	_, known := s.read.Org(c.OrgCode)
 	d, err := domain.DecideLevelChange(c, known)
 	if err != nil {
@@ -114,15 +133,41 @@ func (s *Service) ChangeLevel(ctx context.Context, meta Meta, c domain.ChangeLev
 	return s.append(ctx, domain.KindLevel, c.OrgCode, expected, meta, d)
 }
 
+// slotNamespace derives the event id of a plan's creation from the plan's
+// slot. Changing it would let a slot be taken twice.
+var slotNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledger/planledger/plan-slot"))
+
 // CreatePlan starts a DIP or SIP. The returned event's AggregateID is the
 // plan id.
+//
+// Two plans for the same slot (a school and year, or a district and first
+// year) created at the same moment would both pass the read-model check,
+// because each is a new aggregate. So the creation event's id is derived
+// from the slot: JetStream's message deduplication then stores only the
+// first, and the second gets a conflict.
+// NOTE: deduplication holds for the stream's duplicate window (two minutes
+// by default); after that the read model, which applies events within
+// milliseconds, is what rejects the second plan.
 func (s *Service) CreatePlan(ctx context.Context, meta Meta, c domain.CreatePlan) (domain.Event, error) {
+	if err := checkActor(meta); err != nil {
+		return domain.Event{}, err
+	}
 	d, err := domain.DecideCreatePlan(c, s.read)
 	if err != nil {
 		return domain.Event{}, err
 	}
-	id := d.Payload.(domain.PlanCreated).ID
-	return s.append(ctx, domain.KindPlan, id, 0, meta, d)
+	created := d.Payload.(domain.PlanCreated)
+	slot := fmt.Sprintf("%s/%s/%s/%d", domain.TypePlanCreated, created.Kind, created.OrgCode, created.FirstYear)
+	meta.eventID = uuid.NewSHA1(slotNamespace, []byte(slot)).String()
+
+	ev, err := s.append(ctx, domain.KindPlan, created.ID, 0, meta, d)
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.EConflict && de.Field == "event_id" {
+		return domain.Event{}, domain.Errorf(domain.EConflict, "first_year",
+			"%s %s already has a %s for %s, created at the same moment; list its plans at GET /v1/orgs/%s/plans",
+			created.Kind, created.OrgCode, created.Kind, domain.SchoolYearLabel(created.FirstYear), created.OrgCode)
+	}
+	return ev, err
 }
 
 // PlanChange is a decision on an existing plan.
@@ -131,6 +176,9 @@ type PlanChange func(p *domain.Plan) (domain.Draft, error)
 // ChangePlan loads a plan, checks the caller's expected sequence, lets
 // decide produce the event, and appends it.
 func (s *Service) ChangePlan(ctx context.Context, meta Meta, planID string, decide PlanChange) (domain.Event, error) {
+	if err := checkActor(meta); err != nil {
+		return domain.Event{}, err
+	}
 	plan, ok := s.read.Plan(planID)
 	if !ok {
 		return domain.Event{}, domain.Errorf(domain.ENotFound, "id", "plan %s not found", planID)
@@ -139,9 +187,16 @@ func (s *Service) ChangePlan(ctx context.Context, meta Meta, planID string, deci
 	if err != nil {
 		return domain.Event{}, err
 	}
-	if created, ok := s.read.CreatedAt(planID); ok && !meta.EffectiveAt.IsZero() && meta.EffectiveAt.Before(created) {
-		return domain.Event{}, domain.Errorf(domain.EInvalid, "effective_date",
-			"the change cannot take effect before the plan did (%s)", created.Format(time.RFC3339))
+	if created, ok := s.read.CreatedAt(planID); ok {
+		switch {
+		case meta.EffectiveAt.IsZero() && created.After(s.now()):
+			// An undated edit to a plan that takes effect later holds from
+			// the plan's start, not from today when the plan does not exist.
+			meta.EffectiveAt = created
+		case !meta.EffectiveAt.IsZero() && meta.EffectiveAt.Before(created):
+			return domain.Event{}, domain.Errorf(domain.EInvalid, "effective_date",
+				"the change cannot take effect before the plan does (%s)", created.Format(time.RFC3339))
+		}
 	}
 	d, err := decide(plan)
 	if err != nil {

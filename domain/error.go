@@ -16,7 +16,8 @@ const (
 	ENotFound     = "not_found"    // an unknown org, plan, objective or goal
 	EUnavailable  = "unavailable"  // the event store or a projection cannot serve yet
 	EInternal     = "internal"     // anything else; details are logged, not shown
-	EPrecondition = "precondition" // reserved for conditional requests
+	EPrecondition = "precondition" // a change that does not state the version it edits
+	ETooLarge     = "too_large"    // a request or event over a size limit
 )
 
 // Error is an application error a caller can act on. Field names the input

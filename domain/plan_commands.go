@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -18,6 +19,19 @@ type Lookup interface {
 	Plan(id string) (*Plan, bool)
 	// SIPFor returns the id of the school's plan for a school year, if any.
 	SIPFor(orgCode string, year int) (string, bool)
+	// PlansFor returns the current state of an org's plans.
+	PlansFor(orgCode string) []*Plan
+}
+
+// canonicalID parses a UUID in any form uuid.Parse accepts (upper case,
+// braces, urn:uuid:) and returns its canonical lower-case text, so the same
+// id written two ways is one id.
+func canonicalID(field, id string) (string, error) {
+	u, err := uuid.Parse(id)
+	if err != nil {
+		return "", Errorf(EInvalid, field, "%q is not a UUID such as 1496d2f4-3f89-4c37-8c47-d3358c42ebf0", id)
+	}
+	return u.String(), nil
 }
 
 // CreatePlan starts a DIP or an SIP. ID may be empty to get a new UUID.
@@ -38,8 +52,12 @@ type CreatePlan struct {
 func DecideCreatePlan(c CreatePlan, look Lookup) (Draft, error) {
 	if c.ID == "" {
 		c.ID = uuid.NewString()
-	} else if _, err := uuid.Parse(c.ID); err != nil {
-		return Draft{}, Errorf(EInvalid, "id", "plan id %q is not a UUID; leave it out to get one", c.ID)
+	} else {
+		id, err := canonicalID("id", c.ID)
+		if err != nil {
+			return Draft{}, err
+		}
+		c.ID = id
 	}
 	if _, exists := look.Plan(c.ID); exists {
 		return Draft{}, Errorf(EConflict, "id", "plan %s already exists", c.ID)
@@ -60,7 +78,7 @@ func DecideCreatePlan(c CreatePlan, look Lookup) (Draft, error) {
 
 	switch c.Kind {
 	case PlanDIP:
-		if err := checkDIP(c, org); err != nil {
+		if err := checkDIP(c, org, look); err != nil {
 			return Draft{}, err
 		}
 	case PlanSIP:
@@ -77,7 +95,7 @@ func DecideCreatePlan(c CreatePlan, look Lookup) (Draft, error) {
 	}}, nil
 }
 
-func checkDIP(c CreatePlan, org Org) error {
+func checkDIP(c CreatePlan, org Org, look Lookup) error {
 	if org.Type != OrgDistrict {
 		return Errorf(EInvalid, "org_code", "%s is a school; a DIP belongs to a district such as %s", c.OrgCode, org.DistrictCode)
 	}
@@ -90,6 +108,12 @@ func checkDIP(c CreatePlan, org Org) error {
 	if c.LastYear-c.FirstYear+1 != DIPYears {
 		return Errorf(EInvalid, "last_year",
 			"a DIP covers three school years, so last_year must be %d for first_year %d", c.FirstYear+DIPYears-1, c.FirstYear)
+	}
+	for _, other := range look.PlansFor(c.OrgCode) {
+		if other.Kind == PlanDIP && other.FirstYear <= c.LastYear && c.FirstYear <= other.LastYear {
+			return Errorf(EConflict, "first_year", "district %s already has DIP %s for %s, which overlaps %s to %s",
+				c.OrgCode, other.ID, other.PeriodLabel(), SchoolYearLabel(c.FirstYear), SchoolYearLabel(c.LastYear))
+		}
 	}
 	return nil
 }
@@ -106,6 +130,9 @@ func checkSIP(c *CreatePlan, org Org, look Lookup) error {
 	}
 	if c.LastYear != c.FirstYear {
 		return Errorf(EInvalid, "last_year", "an SIP covers one school year; set last_year to %d or leave it out", c.FirstYear)
+	}
+	if id, err := canonicalID("district_plan_id", c.DistrictPlanID); err == nil {
+		c.DistrictPlanID = id
 	}
 	dip, ok := look.Plan(c.DistrictPlanID)
 	if !ok || dip.Kind != PlanDIP {
@@ -168,6 +195,9 @@ func DecideRetitle(p *Plan, title string) (Draft, error) {
 	if title == "" {
 		return Draft{}, Errorf(EInvalid, "title", "a plan needs a title")
 	}
+	if title == p.Title {
+		return Draft{}, Errorf(EInvalid, "title", "the plan already has this title; nothing to change")
+	}
 	return Draft{Type: TypePlanRetitled, Payload: PlanRetitled{Title: title}}, nil
 }
 
@@ -179,6 +209,11 @@ func DecideAddObjective(p *Plan, o Objective) (Draft, error) {
 	if o.ID == "" {
 		o.ID = uuid.NewString()
 	}
+	id, err := canonicalID("id", o.ID)
+	if err != nil {
+		return Draft{}, err
+	}
+	o.ID = id
 	if p.ObjectiveIndex(o.ID) >= 0 {
 		return Draft{}, Errorf(EConflict, "id", "objective %s already exists; revise it instead", o.ID)
 	}
@@ -190,6 +225,9 @@ func DecideAddObjective(p *Plan, o Objective) (Draft, error) {
 
 // DecideReviseObjective replaces an existing objective as a whole.
 func DecideReviseObjective(p *Plan, o Objective) (Draft, error) {
+	if id, err := canonicalID("id", o.ID); err == nil {
+		o.ID = id
+	}
 	if p.ObjectiveIndex(o.ID) < 0 {
 		return Draft{}, Errorf(ENotFound, "id", "plan %s has no objective %s", p.ID, o.ID)
 	}
@@ -202,6 +240,9 @@ func DecideReviseObjective(p *Plan, o Objective) (Draft, error) {
 // DecideRemoveObjective drops an objective. SIP goals that cite it show up
 // as citing an unknown objective in the alignment view.
 func DecideRemoveObjective(p *Plan, id string) (Draft, error) {
+	if canonical, err := canonicalID("id", id); err == nil {
+		id = canonical
+	}
 	if p.ObjectiveIndex(id) < 0 {
 		return Draft{}, Errorf(ENotFound, "id", "plan %s has no objective %s", p.ID, id)
 	}
@@ -209,9 +250,6 @@ func DecideRemoveObjective(p *Plan, id string) (Draft, error) {
 }
 
 func validateObjective(o Objective) error {
-	if _, err := uuid.Parse(o.ID); err != nil {
-		return Errorf(EInvalid, "id", "objective id %q is not a UUID", o.ID)
-	}
 	if strings.TrimSpace(o.Title) == "" {
 		return Errorf(EInvalid, "title", "an objective needs a title")
 	}
@@ -238,10 +276,15 @@ func DecideAdoptGoal(p *Plan, g Goal, look Lookup) (Draft, error) {
 	if g.ID == "" {
 		g.ID = uuid.NewString()
 	}
+	id, err := canonicalID("id", g.ID)
+	if err != nil {
+		return Draft{}, err
+	}
+	g.ID = id
 	if p.GoalIndex(g.ID) >= 0 {
 		return Draft{}, Errorf(EConflict, "id", "goal %s already exists; revise it instead", g.ID)
 	}
-	if err := validateGoal(p, g, look); err != nil {
+	if err := validateGoal(p, &g, look); err != nil {
 		return Draft{}, err
 	}
 	return Draft{Type: TypeGoalAdopted, Payload: GoalAdopted{Goal: g}}, nil
@@ -249,10 +292,13 @@ func DecideAdoptGoal(p *Plan, g Goal, look Lookup) (Draft, error) {
 
 // DecideReviseGoal replaces an existing goal as a whole.
 func DecideReviseGoal(p *Plan, g Goal, look Lookup) (Draft, error) {
+	if id, err := canonicalID("id", g.ID); err == nil {
+		g.ID = id
+	}
 	if p.GoalIndex(g.ID) < 0 {
 		return Draft{}, Errorf(ENotFound, "id", "plan %s has no goal %s", p.ID, g.ID)
 	}
-	if err := validateGoal(p, g, look); err != nil {
+	if err := validateGoal(p, &g, look); err != nil {
 		return Draft{}, err
 	}
 	return Draft{Type: TypeGoalRevised, Payload: GoalRevised{Goal: g}}, nil
@@ -260,16 +306,18 @@ func DecideReviseGoal(p *Plan, g Goal, look Lookup) (Draft, error) {
 
 // DecideWithdrawGoal drops a goal from the plan.
 func DecideWithdrawGoal(p *Plan, id string) (Draft, error) {
+	if canonical, err := canonicalID("id", id); err == nil {
+		id = canonical
+	}
 	if p.GoalIndex(id) < 0 {
 		return Draft{}, Errorf(ENotFound, "id", "plan %s has no goal %s", p.ID, id)
 	}
 	return Draft{Type: TypeGoalWithdrawn, Payload: GoalWithdrawn{GoalID: id}}, nil
 }
 
-func validateGoal(p *Plan, g Goal, look Lookup) error {
-	if _, err := uuid.Parse(g.ID); err != nil {
-		return Errorf(EInvalid, "id", "goal id %q is not a UUID", g.ID)
-	}
+// validateGoal checks a goal and rewrites its cited objective ids in
+// canonical form.
+func validateGoal(p *Plan, g *Goal, look Lookup) error {
 	if strings.TrimSpace(g.Title) == "" {
 		return Errorf(EInvalid, "title", "a goal needs a title")
 	}
@@ -283,7 +331,21 @@ func validateGoal(p *Plan, g Goal, look Lookup) error {
 	if !ok {
 		return Errorf(ENotFound, "district_plan_id", "district plan %s of this SIP was not found", p.DistrictPlanID)
 	}
-	for i, id := range g.Objectives {
+	// Copy before canonicalizing, so the caller's goal, which may share its
+	// slice with a read model, is never written.
+	g.Objectives = slices.Clone(g.Objectives)
+	seen := map[string]bool{}
+	for i, cited := range g.Objectives {
+		field := fmt.Sprintf("objectives/%d", i)
+		id, err := canonicalID(field, cited)
+		if err != nil {
+			return err
+		}
+		if seen[id] {
+			return Errorf(EInvalid, field, "the goal cites objective %s twice", id)
+		}
+		seen[id] = true
+		g.Objectives[i] = id
 		if dip.ObjectiveIndex(id) < 0 {
 			return Errorf(EInvalid, fmt.Sprintf("objectives/%d", i),
 				"DIP %s has no objective %s; list its objectives at GET /v1/plans/%s", dip.ID, id, dip.ID)

@@ -118,6 +118,16 @@ func (m *memState) SIPFor(orgCode string, year int) (string, bool) {
 	return id, ok
 }
 
+func (m *memState) PlansFor(orgCode string) []*domain.Plan {
+	var out []*domain.Plan
+	for _, p := range m.plans {
+		if p.OrgCode == orgCode {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (m *memState) Sequence(kind, id string) uint64 { return m.sequences[kind+"/"+id] }
 
 func (m *memState) Levels(orgCode string) []domain.LevelEntry { return m.levels[orgCode] }

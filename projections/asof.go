@@ -53,14 +53,23 @@ func ParseAsOf(value, basis string, now time.Time) (AsOf, error) {
 	}
 	if d, err := time.ParseInLocation(time.DateOnly, value, Massachusetts); err == nil {
 		end := d.AddDate(0, 0, 1).Add(-time.Nanosecond)
-		return AsOf{Requested: value, Instant: end.UTC(), Basis: basis}, nil
+		return AsOf{Requested: value, Instant: end.UTC(), Basis: basis}, CheckYear("as_of", d)
 	}
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
 		return AsOf{}, domain.Errorf(domain.EInvalid, "as_of",
 			"as_of %q is neither a date like 2024-05-01 nor an RFC 3339 instant like 2024-05-01T14:30:00Z", value)
 	}
-	return AsOf{Requested: value, Instant: t.UTC(), Basis: basis}, nil
+	return AsOf{Requested: value, Instant: t.UTC(), Basis: basis}, CheckYear("as_of", t)
+}
+
+// Describe names the instant as the caller gave it: the requested date or
+// timestamp, or the resolved instant to the nanosecond.
+func (a AsOf) Describe() string {
+	if a.Requested != "" {
+		return a.Requested
+	}
+	return a.Instant.Format(time.RFC3339Nano)
 }
 
 // Includes reports whether an event belongs to the state as of the instant.
@@ -69,4 +78,20 @@ func (a AsOf) Includes(e domain.Event) bool {
 		return !e.RecordedAt.After(a.Instant)
 	}
 	return !e.EffectiveAt.After(a.Instant)
+}
+
+// Years outside this range are almost certainly typing mistakes, and years
+// past 9999 cannot be written as RFC 3339 in JSON responses.
+const (
+	minYear = 1900
+	maxYear = 2199
+)
+
+// CheckYear rejects a time whose year, in its own zone, is outside 1900 to
+// 2199.
+func CheckYear(field string, t time.Time) error {
+	if y := t.Year(); y < minYear || y > maxYear {
+		return domain.Errorf(domain.EInvalid, field, "%s is in year %d; use a date between %d and %d", field, y, minYear, maxYear)
+	}
+	return nil
 }
