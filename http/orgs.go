@@ -144,7 +144,7 @@ type levelChangeRequest struct {
 func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
 	code := mux.Vars(r)["code"]
 	var req levelChangeRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}

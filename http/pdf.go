@@ -7,23 +7,17 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/gorilla/mux"
-
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/pdf"
 	"github.com/planledger/planledger/projections"
 )
 
 // handlePlanPDF prints a plan as of an instant. The bytes depend only on the
-// events folded in and the resolved instant, so a reprint of the same
-// instant matches; the SHA-256 goes in a header for comparison.
+// events folded in, the resolved instant and the plan version, all printed
+// in the footer, so a reprint with those as_of and version values matches.
+// The SHA-256 goes in a header for comparison.
 func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
-	at, err := asOfFrom(r)
-	if err != nil {
-		writeProblem(w, r, err)
-		return
-	}
-	view, err := s.cfg.Read.PlanAt(mux.Vars(r)["id"], at)
+	view, err := s.planAt(r)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -51,6 +45,7 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s.pdf"`, view.Plan.OrgCode, view.Plan.Kind))
 	w.Header().Set("X-Content-SHA256", hex.EncodeToString(sum[:]))
 	w.Header().Set("X-Plan-Last-Sequence", strconv.FormatUint(view.LastSequence, 10))
+	w.Header().Set("X-Plan-Version", strconv.FormatUint(view.ThroughVersion, 10))
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
@@ -64,7 +59,7 @@ func (s *Server) document(view projections.PlanView) (pdf.Document, error) {
 	doc := pdf.Document{
 		Plan: plan, OrgName: org.Name, DistrictName: district.Name,
 		Level: s.cfg.Read.LevelAt(plan.OrgCode, view.AsOf), AsOf: view.AsOf.Instant, AsOfBasis: view.AsOf.Basis,
-		LastSequence: view.LastSequence, LastRecordedAt: view.LastRecordedAt,
+		LastSequence: view.LastSequence, PlanVersion: view.ThroughVersion, LastRecordedAt: view.LastRecordedAt,
 		Producer: "planledger " + s.cfg.Version,
 	}
 	if plan.Kind == domain.PlanSIP {

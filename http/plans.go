@@ -3,6 +3,7 @@ package http
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -32,12 +33,39 @@ func asOfFrom(r *http.Request) (projections.AsOf, error) {
 	return projections.ParseAsOf(q.Get("as_of"), q.Get("basis"), time.Now())
 }
 
+// versionFrom reads the optional version a read is pinned to; 0 means the
+// latest.
+func versionFrom(r *http.Request) (uint64, error) {
+	v := r.URL.Query().Get("version")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil || n == 0 {
+		return 0, domain.Errorf(domain.EInvalid, "version", "version %q is not a plan version such as 3", v)
+	}
+	return n, nil
+}
+
+// planAt resolves the as_of, basis and version parameters and folds the plan.
+func (s *Server) planAt(r *http.Request) (projections.PlanView, error) {
+	at, err := asOfFrom(r)
+	if err != nil {
+		return projections.PlanView{}, err
+	}
+	version, err := versionFrom(r)
+	if err != nil {
+		return projections.PlanView{}, err
+	}
+	return s.cfg.Read.PlanAtVersion(mux.Vars(r)["id"], at, version)
+}
+
 // writePlan sends a plan view with its version as a strong ETag.
 func writePlan(w http.ResponseWriter, status int, view projections.PlanView, extra map[string]any) {
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, view.Version))
 	body := map[string]any{"plan": view.Plan, "period": view.Plan.PeriodLabel(), "as_of": view.AsOf,
 		"last_sequence": view.LastSequence, "last_stream_sequence": view.LastStreamSequence,
-		"last_recorded_at": view.LastRecordedAt, "version": view.Version}
+		"last_recorded_at": view.LastRecordedAt, "version": view.Version, "through_version": view.ThroughVersion}
 	for k, v := range extra {
 		body[k] = v
 	}
@@ -45,12 +73,7 @@ func writePlan(w http.ResponseWriter, status int, view projections.PlanView, ext
 }
 
 func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
-	at, err := asOfFrom(r)
-	if err != nil {
-		writeProblem(w, r, err)
-		return
-	}
-	view, err := s.cfg.Read.PlanAt(mux.Vars(r)["id"], at)
+	view, err := s.planAt(r)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -65,7 +88,7 @@ type createPlanRequest struct {
 
 func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 	var req createPlanRequest
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
@@ -120,7 +143,7 @@ func (s *Server) handleRetitle(w http.ResponseWriter, r *http.Request) {
 		planEdit
 		Title string `json:"title"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
@@ -134,7 +157,7 @@ func (s *Server) handleSectionRevise(w http.ResponseWriter, r *http.Request) {
 		planEdit
 		Text *string `json:"text"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
@@ -153,7 +176,7 @@ func (s *Server) handleObjectiveAdd(w http.ResponseWriter, r *http.Request) {
 		planEdit
 		domain.Objective
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
@@ -167,7 +190,7 @@ func (s *Server) handleObjectiveRevise(w http.ResponseWriter, r *http.Request) {
 		planEdit
 		domain.Objective
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
@@ -189,7 +212,7 @@ func (s *Server) handleGoalAdopt(w http.ResponseWriter, r *http.Request) {
 		planEdit
 		domain.Goal
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}
@@ -204,7 +227,7 @@ func (s *Server) handleGoalRevise(w http.ResponseWriter, r *http.Request) {
 		planEdit
 		domain.Goal
 	}
-	if err := decodeJSON(r, &req); err != nil {
+	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
 		return
 	}

@@ -29,6 +29,7 @@ var problemStatus = map[string]int{
 	domain.ENotFound:     http.StatusNotFound,
 	domain.EUnavailable:  http.StatusServiceUnavailable,
 	domain.EPrecondition: http.StatusPreconditionRequired,
+	domain.ETooLarge:     http.StatusRequestEntityTooLarge,
 	domain.EInternal:     http.StatusInternalServerError,
 }
 
@@ -38,6 +39,7 @@ var problemTitle = map[string]string{
 	domain.ENotFound:     "Not found",
 	domain.EUnavailable:  "Service unavailable",
 	domain.EPrecondition: "Precondition required",
+	domain.ETooLarge:     "Content too large",
 	domain.EInternal:     "Internal error",
 }
 
@@ -47,7 +49,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	var conflict *domain.ConflictError
 	if errors.As(err, &conflict) {
 		p := Problem{Type: "/problems/conflict", Title: problemTitle[domain.EConflict], Status: http.StatusConflict,
-			Detail: conflict.Error() + "; reload the plan and retry with the current sequence",
+			Detail: conflict.Error() + "; reload it and retry with the current sequence",
 			Field:  "If-Match", Instance: r.URL.Path, RequestID: requestID(r), CurrentSequence: &conflict.Current}
 		writeProblemBody(w, p)
 		return

@@ -7,12 +7,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
@@ -42,6 +46,9 @@ type Server struct {
 	srv    *http.Server
 	ln     net.Listener
 	pdfs   chan struct{} // bounds concurrent PDF renders, which allocate heavily
+	// stopping closes when Close begins, so open event streams end at once
+	// instead of holding shutdown until its timeout.
+	stopping chan struct{}
 }
 
 // NewServer builds the routes; Open starts listening.
@@ -50,7 +57,7 @@ func NewServer(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "http"), router: mux.NewRouter(),
-		pdfs: make(chan struct{}, 4)}
+		pdfs: make(chan struct{}, 4), stopping: make(chan struct{})}
 	s.router.Use(s.withRequestLog)
 	// gorilla/mux runs middleware only on matched routes, so the fallback
 	// handlers are wrapped by hand to get a request id and a log line too.
@@ -99,6 +106,7 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.srv == nil {
 		return nil
 	}
+	close(s.stopping)
 	return s.srv.Shutdown(ctx)
 }
 
@@ -176,33 +184,84 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// maxBodyBytes caps a request body; the largest real plan section is far
+// smaller, and the event it becomes must fit a NATS message.
+const maxBodyBytes = 1 << 20
+
 // decodeJSON reads a request body into v, rejecting unknown fields and
 // trailing data so a misspelled field is an error rather than ignored.
-func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return domain.Errorf(domain.EInvalid, "Content-Type", "send the body as application/json, not %s", ct)
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		media, _, err := mime.ParseMediaType(ct)
+		if err != nil || media != "application/json" {
+			return domain.Errorf(domain.EInvalid, "Content-Type", "send the body as application/json, not %s", ct)
+		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var syntax *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &syntax):
-			return domain.Errorf(domain.EInvalid, "body", "malformed JSON at byte %d: %v", syntax.Offset, err)
-		case errors.As(err, &typ):
-			return domain.Errorf(domain.EInvalid, typ.Field, "%s must be a JSON %s, not %s", typ.Field, typ.Type, typ.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return domain.Errorf(domain.EInvalid, field, "unknown field %q; see /openapi.json for the request shape", field)
-		default:
-			return domain.Errorf(domain.EInvalid, "body", "invalid JSON body: %v", err)
-		}
+		return decodeError(err)
 	}
 	if dec.More() {
 		return domain.Errorf(domain.EInvalid, "body", "the body holds more than one JSON value")
 	}
 	return nil
+}
+
+// decodeError turns an encoding/json error into one that names the JSON
+// field, not the Go type that happened to hold it.
+func decodeError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return domain.Errorf(domain.ETooLarge, "body", "the body is over the %d-byte limit; shorten the longest text", tooLarge.Limit)
+	case errors.Is(err, io.EOF):
+		return domain.Errorf(domain.EInvalid, "body", "the body is empty; send a JSON object")
+	case errors.As(err, &syntax):
+		return domain.Errorf(domain.EInvalid, "body", "malformed JSON at byte %d: %v", syntax.Offset, err)
+	case errors.As(err, &typ):
+		field := jsonFieldPath(typ.Field)
+		if field == "" {
+			return domain.Errorf(domain.EInvalid, "body", "the body must be a JSON object, not %s", typ.Value)
+		}
+		return domain.Errorf(domain.EInvalid, field, "%s must be a JSON %s, not %s", field, jsonTypeName(typ.Type.Kind()), typ.Value)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return domain.Errorf(domain.EInvalid, field, "unknown field %q; see /openapi.json for the request shape", field)
+	default:
+		return domain.Errorf(domain.EInvalid, "body", "invalid JSON body: %v", err)
+	}
+}
+
+// jsonFieldPath drops the Go struct names encoding/json puts before the
+// JSON field path ("Goal.measures" becomes "measures"): every JSON field in
+// this API is lower case and every Go type name starts upper case, except
+// the request wrappers named below.
+func jsonFieldPath(path string) string {
+	parts := strings.Split(path, ".")
+	for len(parts) > 0 && (parts[0] == "" || parts[0] == "planEdit" || unicode.IsUpper(rune(parts[0][0]))) {
+		parts = parts[1:]
+	}
+	return strings.Join(parts, "/")
+}
+
+func jsonTypeName(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Pointer:
+		return "value"
+	default:
+		return "number"
+	}
 }
 
 // parseExpected reads the expected aggregate sequence from If-Match ("7" or
@@ -218,7 +277,7 @@ func parseExpected(r *http.Request, body *uint64) (*uint64, error) {
 	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
 	n, err := strconv.ParseUint(h, 10, 64)
 	if err != nil {
-		return nil, domain.Errorf(domain.EInvalid, "If-Match", "If-Match %q is not a plan ETag such as \"7\"", r.Header.Get("If-Match"))
+		return nil, domain.Errorf(domain.EInvalid, "If-Match", "If-Match %q is not a version ETag such as \"7\"", r.Header.Get("If-Match"))
 	}
 	return &n, nil
 }
@@ -231,12 +290,12 @@ func parseEffective(value string) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if d, err := time.ParseInLocation(time.DateOnly, value, projections.Massachusetts); err == nil {
-		return d.UTC(), nil
+		return d.UTC(), projections.CheckYear("effective_date", d)
 	}
 	t, err := time.Parse(time.RFC3339Nano, value)
 	if err != nil {
 		return time.Time{}, domain.Errorf(domain.EInvalid, "effective_date",
 			"effective_date %q is neither a date like 2024-05-01 nor an RFC 3339 instant", value)
 	}
-	return t.UTC(), nil
+	return t.UTC(), projections.CheckYear("effective_date", t)
 }

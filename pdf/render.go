@@ -30,6 +30,7 @@ type Document struct {
 	AsOf         time.Time // the instant the plan was resolved to
 	AsOfBasis    string    // "effective" or "recorded"
 	LastSequence uint64    // the last aggregate sequence included
+	PlanVersion  uint64    // the plan version the read was limited to; 0 omits it
 	// LastRecordedAt is the recorded time of the last event included. It is
 	// written as the PDF creation and modification date, so the same events
 	// give the same bytes.
@@ -227,8 +228,13 @@ func (r *renderer) asOfLine() string {
 }
 
 // asOfDetail is asOfLine without its leading "As of". The instant keeps its
-// fraction of a second, so passing it back as as_of reprints this document.
+// fraction of a second, so passing it back as as_of, with the plan version,
+// reprints this document.
 func (r *renderer) asOfDetail() string {
-	return fmt.Sprintf("%s (%s time) · last event sequence %d",
+	detail := fmt.Sprintf("%s (%s time) · last event sequence %d",
 		r.doc.AsOf.UTC().Format(time.RFC3339Nano), r.doc.AsOfBasis, r.doc.LastSequence)
+	if r.doc.PlanVersion > 0 {
+		detail += fmt.Sprintf(" · plan version %d", r.doc.PlanVersion)
+	}
+	return detail
 }

@@ -269,16 +269,28 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("two prints as of %s differ", yesterday)
 		}
 
-		// A plan printed now and rebuilt as of the instant in its footer
-		// are the same document.
-		m := regexp.MustCompile(`As of (\S+) \(effective time\)`).FindStringSubmatch(text)
+		// A plan printed now and rebuilt as of the instant and version in
+		// its footer are the same document, even after a later change that
+		// takes effect in the past.
+		m := regexp.MustCompile(`As of (\S+) \(effective time\) · last event sequence \d+ · plan version (\d+)`).
+			FindStringSubmatch(text)
 		if m == nil {
-			t.Fatalf("pdf footer states no as-of instant")
+			t.Fatalf("pdf footer states no as-of instant and plan version")
 		}
-		rebuilt := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf?as_of="+m[1], nil, "")
+		current := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").header.Get("ETag")
+		backdated := call(t, "PUT", base+"/v1/plans/"+sipID+"/sections/other",
+			map[string]string{"X-Actor": "auditor-correction", "If-Match": current},
+			`{"text": "Correction recorded later, effective last month", "effective_date": "`+
+				time.Now().AddDate(0, -1, 0).Format(time.DateOnly)+`"}`)
+		wantStatus(t, backdated, http.StatusOK)
+		rebuilt := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf?as_of="+m[1]+"&version="+m[2], nil, "")
 		wantStatus(t, rebuilt, http.StatusOK)
 		if !bytes.Equal(r.body, rebuilt.body) {
-			t.Errorf("plan rebuilt as of %s differs from the one printed then", m[1])
+			t.Errorf("plan rebuilt as of %s at version %s differs from the one printed then", m[1], m[2])
+		}
+		unpinned := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf?as_of="+m[1], nil, "")
+		if bytes.Equal(r.body, unpinned.body) {
+			t.Errorf("the backdated correction is missing from a print as of %s without a version", m[1])
 		}
 	})
 
@@ -484,4 +496,64 @@ func TestExternalNATSServer(t *testing.T) {
 	if want < 1000 {
 		t.Errorf("API lists %d level changes, want the bundled history of about 2,000", want)
 	}
+}
+
+func TestPlanCreationOneWinner(t *testing.T) {
+	srv, base := testServer(t, t.TempDir())
+	defer srv.Close(context.Background())
+	actor := map[string]string{"X-Actor": "superintendent@abington"}
+
+	dipID := "0b5e9d52-6a4c-4d47-9a5e-3c1f2a9b7e10"
+	r := call(t, "POST", base+"/v1/plans", actor, `{"id": "`+dipID+`", "kind": "dip", "org_code": "00010000",
+		"first_year": 2020, "last_year": 2022, "title": "Abington District Improvement Plan"}`)
+	wantStatus(t, r, http.StatusCreated)
+
+	t.Run("same id in another spelling is the same plan", func(t *testing.T) {
+		upper := strings.ToUpper(dipID)
+		r := call(t, "POST", base+"/v1/plans", actor, `{"id": "{`+upper+`}", "kind": "dip", "org_code": "00010000",
+			"first_year": 2023, "last_year": 2025, "title": "Again"}`)
+		wantStatus(t, r, http.StatusConflict)
+	})
+
+	t.Run("overlapping DIP is rejected", func(t *testing.T) {
+		r := call(t, "POST", base+"/v1/plans", actor, `{"kind": "dip", "org_code": "00010000",
+			"first_year": 2021, "last_year": 2023, "title": "Overlapping plan"}`)
+		wantStatus(t, r, http.StatusConflict)
+		if f := r.json(t)["field"]; f != "first_year" {
+			t.Errorf("field %v, want first_year", f)
+		}
+	})
+
+	t.Run("racing SIP creations leave one plan", func(t *testing.T) {
+		const writers = 8
+		statuses := make(chan int, writers)
+		start := make(chan struct{})
+		for i := 0; i < writers; i++ {
+			go func(i int) {
+				<-start
+				r := call(t, "POST", base+"/v1/plans", map[string]string{"X-Actor": fmt.Sprintf("writer-%d", i)},
+					`{"kind": "sip", "org_code": "00010505", "district_plan_id": "`+dipID+`",
+					  "first_year": 2021, "title": "Abington High School Improvement Plan"}`)
+				statuses <- r.status
+			}(i)
+		}
+		close(start)
+		created := 0
+		for i := 0; i < writers; i++ {
+			switch s := <-statuses; s {
+			case http.StatusCreated:
+				created++
+			case http.StatusConflict:
+			default:
+				t.Errorf("racing creation got status %d, want 201 or 409", s)
+			}
+		}
+		if created != 1 {
+			t.Errorf("%d creations succeeded, want exactly 1", created)
+		}
+		plans := call(t, "GET", base+"/v1/orgs/00010505/plans", nil, "").json(t)["items"].([]any)
+		if len(plans) != 1 {
+			t.Errorf("Abington High has %d plans for 2020-21, want 1", len(plans))
+		}
+	})
 }
