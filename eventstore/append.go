@@ -52,13 +52,6 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 		return s.conflictOrStored(ctx, req, last.Sequence)
 	}
 
-	msg := nats.NewMsg(subject)
-	msg.Data = data
-	msg.Header.Set(HeaderType, event.Type)
-	msg.Header.Set(HeaderAggregateKind, kind)
-	msg.Header.Set(HeaderAggregateID, id)
-	msg.Header.Set(HeaderSequence, strconv.FormatUint(event.Sequence, 10))
-
 	// With expected last subject sequence 0, nats-server v2.15.3 accepts the
 	// publish only onto a subject without messages and otherwise rejects it
 	// with error code 10071, as TestServerRejectsExpectedZeroOnUsedSubject checks.
@@ -66,13 +59,15 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	if found {
 		lastStreamSeq = last.StreamSequence
 	}
+	msg := newEventMsg(subject, event, data, lastStreamSeq)
+	if err := s.checkPayloadSize(msg); err != nil {
+		return domain.Event{}, err
+	}
+
 	if s.beforePublish != nil {
 		s.beforePublish()
 	}
-	ack, err := s.js.PublishMsg(ctx, msg,
-		jetstream.WithExpectLastSequencePerSubject(lastStreamSeq),
-		jetstream.WithMsgID(event.ID),
-	)
+	ack, err := s.js.PublishMsg(ctx, msg)
 	if err != nil {
 		if !isConcurrentWrite(err) {
 			return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
@@ -89,6 +84,40 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 
 	event.StreamSequence = ack.Sequence
 	return event, nil
+}
+
+// newEventMsg builds the message that stores event. The JetStream headers
+// are set here rather than through publish options, so checkPayloadSize
+// measures every header that goes on the wire.
+func newEventMsg(subject string, event domain.Event, data []byte, lastStreamSeq uint64) *nats.Msg {
+	msg := nats.NewMsg(subject)
+	msg.Data = data
+	msg.Header.Set(HeaderType, event.Type)
+	msg.Header.Set(HeaderAggregateKind, event.AggregateKind)
+	msg.Header.Set(HeaderAggregateID, event.AggregateID)
+	msg.Header.Set(HeaderSequence, strconv.FormatUint(event.Sequence, 10))
+	msg.Header.Set(jetstream.ExpectedLastSubjSeqHeader, strconv.FormatUint(lastStreamSeq, 10))
+	msg.Header.Set(jetstream.MsgIDHeader, event.ID)
+	return msg
+}
+
+// checkPayloadSize returns an EInvalid *domain.Error when msg is larger
+// than the connected server's max_payload. nats.go would reject the publish
+// anyway, but with an error that does not name the request field at fault.
+func (s *Store) checkPayloadSize(msg *nats.Msg) error {
+	limit := s.nc.MaxPayload()
+	// nats.go counts headers and data against the limit, and Size also
+	// counts the subject.
+	size := int64(msg.Size() - len(msg.Subject))
+	if limit <= 0 || size <= limit {
+		return nil
+	}
+	return &domain.Error{
+		Code:  domain.ETooLarge,
+		Field: "body",
+		Message: fmt.Sprintf("the event is %d bytes after encoding, over the server's limit of %d bytes; "+
+			"shorten the longest text", size, limit),
+	}
 }
 
 // newEvent builds the envelope for req at time now and returns it together

@@ -3,6 +3,8 @@ package eventstore_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -458,5 +460,99 @@ func TestAppendConcurrentWritersOneWins(t *testing.T) {
 	}
 	if got := streamMessages(t, env); got != rounds {
 		t.Errorf("stream contains %d messages, want %d", got, rounds)
+	}
+}
+
+// TestAppendOversizedEventInvalid appends 200 KB of '<', which JSON encodes
+// as \u003c, six bytes each, so the envelope exceeds the 1 MiB default
+// max_payload of nats-server v2.15.3.
+func TestAppendOversizedEventInvalid(t *testing.T) {
+	env := mustStartStore(t)
+	req := appendRequest(domain.KindPlan, "p1", 0, strings.Repeat("<", 200*1024))
+
+	_, err := env.store.Append(testContext(t), req)
+	var domainErr *domain.Error
+	if !errors.As(err, &domainErr) {
+		t.Fatalf("error = %v, want *domain.Error", err)
+	}
+	if domainErr.Code != domain.ETooLarge {
+		t.Errorf("Code = %q, want %q", domainErr.Code, domain.ETooLarge)
+	}
+	if domainErr.Field != "body" {
+		t.Errorf("Field = %q, want body", domainErr.Field)
+	}
+	limit := env.nc.MaxPayload()
+	if want := fmt.Sprintf("over the server's limit of %d bytes", limit); !strings.Contains(domainErr.Message, want) {
+		t.Errorf("Message = %q, want it to contain %q", domainErr.Message, want)
+	}
+	if !strings.Contains(domainErr.Message, "shorten the longest text") {
+		t.Errorf("Message = %q, want it to say what to do", domainErr.Message)
+	}
+	var size int64
+	if _, err := fmt.Sscanf(domainErr.Message, "the event is %d bytes", &size); err != nil {
+		t.Fatalf("Message = %q, want it to start with the event size: %v", domainErr.Message, err)
+	}
+	if size <= limit || size < 6*200*1024 {
+		t.Errorf("reported size %d, want over %d and at least the escaped text's %d bytes", size, limit, 6*200*1024)
+	}
+	if got := streamMessages(t, env); got != 0 {
+		t.Errorf("stream contains %d messages, want 0", got)
+	}
+}
+
+func TestAppendLargeEventUnderLimit(t *testing.T) {
+	env := mustStartStore(t)
+	// 100 KB of '<' is about 600 KB after escaping, under the 1 MiB limit.
+	text := strings.Repeat("<", 100*1024)
+	event := mustAppend(t, env.store, appendRequest(domain.KindPlan, "p1", 0, text))
+
+	loaded, err := env.store.Load(testContext(t), domain.KindPlan, "p1")
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if len(loaded) != 1 {
+		t.Fatalf("Load returned %d events, want 1", len(loaded))
+	}
+	assertSameEvent(t, loaded[0], event)
+}
+
+// TestAppendSizeCheckMatchesClient appends texts around the size limit. If
+// Append measured fewer bytes than nats.go does, some appends would fail with
+// nats.ErrMaxPayload instead of the EInvalid error.
+func TestAppendSizeCheckMatchesClient(t *testing.T) {
+	env := mustStartStore(t)
+	ctx := testContext(t)
+	limit := env.nc.MaxPayload()
+
+	// A text as long as the limit is over it by the envelope and headers.
+	_, err := env.store.Append(ctx, appendRequest(domain.KindPlan, "p000", 0, strings.Repeat("a", int(limit))))
+	var domainErr *domain.Error
+	if !errors.As(err, &domainErr) {
+		t.Fatalf("error = %v, want *domain.Error", err)
+	}
+	var size int64
+	if _, err := fmt.Sscanf(domainErr.Message, "the event is %d bytes", &size); err != nil {
+		t.Fatalf("Message = %q, want it to start with the event size: %v", domainErr.Message, err)
+	}
+	fitting := int(limit - (size - limit))
+
+	var stored, rejected int
+	for i := range 80 {
+		id := fmt.Sprintf("p%03d", i+1)
+		_, err := env.store.Append(ctx, appendRequest(domain.KindPlan, id, 0, strings.Repeat("a", fitting-40+i)))
+		if err == nil {
+			stored++
+			continue
+		}
+		if code := domain.ErrorCode(err); code != domain.ETooLarge {
+			t.Fatalf("text of %d bytes: error = %v, want code %q", fitting-40+i, err, domain.ETooLarge)
+		}
+		rejected++
+	}
+	if stored == 0 {
+		t.Error("no append near the limit was stored")
+	}
+	if rejected == 0 {
+		t.Error("no append near the limit was rejected")
 	}
 }

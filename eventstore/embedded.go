@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -22,7 +23,34 @@ const (
 	// DefaultReadyTimeout bounds how long StartEmbedded waits for the server
 	// to accept client connections.
 	DefaultReadyTimeout = 10 * time.Second
+	// LockFileName is the file in the store folder that a running embedded
+	// server locks and writes its pid into.
+	LockFileName = "planledger.lock"
 )
+
+// StoreDirInUseError is returned by StartEmbedded when another process
+// holds the lock on the store folder. Two servers writing one JetStream
+// folder would lose the events of one of them.
+type StoreDirInUseError struct {
+	Dir string
+	// PID is the process holding the lock, 0 when unknown.
+	PID int
+}
+
+func (e *StoreDirInUseError) Error() string {
+	holder := "another process"
+	if e.PID > 0 {
+		holder = fmt.Sprintf("process %d", e.PID)
+	}
+	return fmt.Sprintf("store folder %s is in use by %s: stop the other planledger process, "+
+		"or pass -nats nats://HOST:PORT to use its NATS server", e.Dir, holder)
+}
+
+// storeLock is the exclusive lock on a store folder, held from before the
+// server starts until after it has stopped.
+type storeLock struct {
+	file *os.File
+}
 
 // EmbeddedConfig configures an in-process nats-server with JetStream.
 type EmbeddedConfig struct {
@@ -49,14 +77,18 @@ type EmbeddedConfig struct {
 
 // Embedded is a running in-process nats-server.
 type Embedded struct {
-	server *server.Server
-	log    *slog.Logger
-	once   sync.Once
+	server   *server.Server
+	storeDir string
+	lock     *storeLock
+	log      *slog.Logger
+	once     sync.Once
 }
 
-// StartEmbedded starts a nats-server with JetStream in this process and
-// waits until it accepts client connections.
-func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
+// StartEmbedded locks the store folder, starts a nats-server with JetStream
+// in this process and waits until it accepts client connections. When the
+// folder is already locked it returns a *StoreDirInUseError at once. Only
+// unix systems take the lock.
+func StartEmbedded(cfg EmbeddedConfig) (embedded *Embedded, err error) {
 	if cfg.StoreDir == "" {
 		return nil, errors.New("start embedded nats-server: store directory is required")
 	}
@@ -77,6 +109,16 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 		logger = slog.Default()
 	}
 	logger = logger.With("component", "nats-server")
+
+	lock, err := lockStoreDir(cfg.StoreDir)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded nats-server: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			releaseLock(lock, cfg.StoreDir, logger)
+		}
+	}()
 
 	opts := &server.Options{
 		ServerName: cfg.ServerName,
@@ -116,7 +158,7 @@ func StartEmbedded(cfg EmbeddedConfig) (*Embedded, error) {
 
 	logger.Info("embedded nats-server started",
 		"client_url", ns.ClientURL(), "store_dir", cfg.StoreDir, "sync_always", cfg.SyncAlways)
-	return &Embedded{server: ns, log: logger}, nil
+	return &Embedded{server: ns, storeDir: cfg.StoreDir, lock: lock, log: logger}, nil
 }
 
 // ClientURL returns the URL clients connect to, with the actual port when
@@ -125,14 +167,24 @@ func (e *Embedded) ClientURL() string {
 	return e.server.ClientURL()
 }
 
-// Shutdown stops the server and waits until it has closed its listeners and
-// flushed JetStream storage. Calling it again does nothing.
+// Shutdown stops the server, waits until it has closed its listeners and
+// flushed JetStream storage, and then releases the store folder lock.
+// Calling it again does nothing.
 func (e *Embedded) Shutdown() {
 	e.once.Do(func() {
 		e.server.Shutdown()
 		e.server.WaitForShutdown()
+		releaseLock(e.lock, e.storeDir, e.log)
 		e.log.Info("embedded nats-server stopped")
 	})
+}
+
+// releaseLock releases lock and logs a failure, which leaves the folder
+// locked until this process exits.
+func releaseLock(lock *storeLock, dir string, log *slog.Logger) {
+	if err := lock.release(); err != nil {
+		log.Error("release store folder lock failed", "store_dir", dir, "error", err)
+	}
 }
 
 // serverLogger implements the nats-server Logger interface on top of slog,

@@ -1,8 +1,12 @@
 package eventstore_test
 
 import (
+	"errors"
+	"io"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,5 +147,89 @@ func TestDataSurvivesRestart(t *testing.T) {
 	}
 	if next.StreamSequence != 4 {
 		t.Errorf("StreamSequence after restart = %d, want 4", next.StreamSequence)
+	}
+}
+
+func TestEmbeddedStoreDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	first, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Port: -1, StoreDir: dir, Logger: logger})
+	if err != nil {
+		t.Fatalf("first StartEmbedded: %v", err)
+	}
+	t.Cleanup(first.Shutdown)
+
+	start := time.Now()
+	second, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Port: -1, StoreDir: dir, Logger: logger})
+	if err == nil {
+		second.Shutdown()
+		t.Fatalf("second StartEmbedded on %s succeeded, want an error", dir)
+	}
+	if elapsed := time.Since(start); elapsed > time.Second {
+		t.Errorf("second StartEmbedded took %s to fail, want it to fail at once", elapsed)
+	}
+	var inUse *eventstore.StoreDirInUseError
+	if !errors.As(err, &inUse) {
+		t.Fatalf("error = %v, want *eventstore.StoreDirInUseError", err)
+	}
+	if inUse.Dir != dir {
+		t.Errorf("Dir = %q, want %q", inUse.Dir, dir)
+	}
+	if inUse.PID != os.Getpid() {
+		t.Errorf("PID = %d, want this process's pid %d", inUse.PID, os.Getpid())
+	}
+	for _, want := range []string{
+		dir,
+		"process " + strconv.Itoa(os.Getpid()),
+		"stop the other planledger process",
+		"-nats nats://HOST:PORT",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error = %q, want it to contain %q", err, want)
+		}
+	}
+
+	first.Shutdown()
+	third, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{Port: -1, StoreDir: dir, Logger: logger})
+	if err != nil {
+		t.Fatalf("StartEmbedded after the first server stopped: %v", err)
+	}
+	third.Shutdown()
+}
+
+func TestEmbeddedLockFileNamesPID(t *testing.T) {
+	dir := t.TempDir()
+	server, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{
+		Port:     -1,
+		StoreDir: dir,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("StartEmbedded: %v", err)
+	}
+	t.Cleanup(server.Shutdown)
+
+	data, err := os.ReadFile(filepath.Join(dir, eventstore.LockFileName))
+	if err != nil {
+		t.Fatalf("read lock file: %v", err)
+	}
+	if got, want := strings.TrimSpace(string(data)), strconv.Itoa(os.Getpid()); got != want {
+		t.Errorf("lock file contains %q, want the pid %s", got, want)
+	}
+}
+
+func TestEmbeddedCreatesMissingStoreDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "store")
+	server, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{
+		Port:     -1,
+		StoreDir: dir,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatalf("StartEmbedded in a missing folder: %v", err)
+	}
+	server.Shutdown()
+	if _, err := os.Stat(filepath.Join(dir, eventstore.LockFileName)); err != nil {
+		t.Errorf("lock file: %v", err)
 	}
 }

@@ -37,6 +37,22 @@ func mustStartStore(tb testing.TB) *testEnv {
 // dir. The server, connection and store are closed in tb.Cleanup.
 func mustStartStoreIn(tb testing.TB, dir string) *testEnv {
 	tb.Helper()
+	server, nc := mustStartServerIn(tb, dir)
+	logs := newCaptureHandler()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	store, err := eventstore.Open(ctx, nc, eventstore.StoreConfig{Logger: slog.New(logs)})
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	return &testEnv{server: server, nc: nc, store: store, storeDir: dir, logs: logs}
+}
+
+// mustStartServerIn starts an embedded server on a random port that stores
+// JetStream data in dir and connects to it, without opening a store. The
+// server and connection are closed in tb.Cleanup.
+func mustStartServerIn(tb testing.TB, dir string) (*eventstore.Embedded, *nats.Conn) {
+	tb.Helper()
 	server, err := eventstore.StartEmbedded(eventstore.EmbeddedConfig{
 		Port:       -1,
 		StoreDir:   dir,
@@ -53,15 +69,7 @@ func mustStartStoreIn(tb testing.TB, dir string) *testEnv {
 		tb.Fatalf("connect to %s: %v", server.ClientURL(), err)
 	}
 	tb.Cleanup(nc.Close)
-
-	logs := newCaptureHandler()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	store, err := eventstore.Open(ctx, nc, eventstore.StoreConfig{Logger: slog.New(logs)})
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	return &testEnv{server: server, nc: nc, store: store, storeDir: dir, logs: logs}
+	return server, nc
 }
 
 // shutdown closes the connection and stops the server before the test ends.

@@ -1,9 +1,18 @@
 // Package eventstore keeps planledger's event log in a NATS JetStream
 // stream. Each aggregate's events live on the subject
-// planledger.<kind>.<id>, so core NATS subscribers, the nats CLI and
-// JetStream consumers can follow one kind or one aggregate. Appends use the
-// server's per-subject expected-last-sequence check for optimistic
-// concurrency and the message id for deduplication.
+// planledger.<kind>.<id>, so the nats CLI and JetStream consumers can follow
+// one kind or one aggregate. Appends use the server's per-subject
+// expected-last-sequence check for optimistic concurrency and the message
+// id for deduplication.
+//
+// Plain NATS subscribers should use the live subjects
+// live.planledger.<kind>.<id>. The server republishes each event there
+// after storing it, with the original headers plus Nats-Stream,
+// Nats-Subject, Nats-Sequence (the stream sequence), Nats-Time-Stamp and
+// Nats-Last-Sequence (the previous stream sequence on the same subject, 0
+// for the first). A core subscription on planledger.> also receives every
+// publish attempt, including those the server rejects for a stale expected
+// sequence.
 package eventstore
 
 import (
@@ -28,6 +37,11 @@ const (
 	SubjectPrefix = "planledger"
 	// AllSubjects matches every event subject.
 	AllSubjects = SubjectPrefix + ".>"
+	// LiveSubjectPrefix is the first two tokens of the subjects that the
+	// server republishes stored events to.
+	LiveSubjectPrefix = "live." + SubjectPrefix
+	// AllLiveSubjects matches every live subject.
+	AllLiveSubjects = LiveSubjectPrefix + ".>"
 	// DefaultStreamName is the JetStream stream that stores the log.
 	DefaultStreamName = "PLANLEDGER"
 	// DefaultDuplicateWindow is how long the server remembers message ids
@@ -53,8 +67,12 @@ type StoreConfig struct {
 	// StreamName is the JetStream stream name. Empty means DefaultStreamName.
 	StreamName string
 	// Replicas is the stream's replica count, 1 for the embedded server and
-	// 3 for an external cluster. Zero means 1.
+	// 3 or 5 for an external cluster. Zero keeps the count of an existing
+	// stream and creates a new one with DefaultReplicas.
 	Replicas int
+	// DefaultReplicas is the replica count of a stream that Open creates
+	// while Replicas is zero. Zero means 1.
+	DefaultReplicas int
 	// DuplicateWindow is how long the server rejects a repeated event id.
 	// Zero means DefaultDuplicateWindow.
 	DuplicateWindow time.Duration
@@ -65,6 +83,7 @@ type StoreConfig struct {
 // Store is the JetStream-backed event log. It implements domain.EventStore
 // and is safe for concurrent use.
 type Store struct {
+	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	name   string
@@ -87,9 +106,11 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 	if name == "" {
 		name = DefaultStreamName
 	}
-	replicas := cfg.Replicas
-	if replicas == 0 {
-		replicas = 1
+	if cfg.Replicas < 0 {
+		return nil, fmt.Errorf("open event store: invalid replicas %d: use 0, 1, 3 or 5", cfg.Replicas)
+	}
+	if cfg.DefaultReplicas < 0 {
+		return nil, fmt.Errorf("open event store: invalid default replicas %d: use 0, 1, 3 or 5", cfg.DefaultReplicas)
 	}
 	window := cfg.DuplicateWindow
 	if window == 0 {
@@ -103,6 +124,13 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
+	}
+	replicas := cfg.Replicas
+	if replicas == 0 {
+		replicas, err = existingReplicas(ctx, js, name, cfg.DefaultReplicas)
+		if err != nil {
+			return nil, fmt.Errorf("open event store: %w", err)
+		}
 	}
 	stream, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        name,
@@ -125,17 +153,42 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 		// Direct get stays off, so Append reads the last event from the
 		// stream leader rather than from a replica that may lag behind.
 		AllowDirect: false,
+		// The server publishes each event to its live subject only once it
+		// is stored, so live subscribers never receive a rejected append.
+		RePublish: &jetstream.RePublish{
+			Source:      AllSubjects,
+			Destination: AllLiveSubjects,
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open event store: create or update stream %s: %w", name, err)
 	}
-	return &Store{js: js, stream: stream, name: name, log: logger}, nil
+	return &Store{nc: nc, js: js, stream: stream, name: name, log: logger}, nil
+}
+
+// existingReplicas returns the replica count of stream name, or
+// defaultReplicas (1 when zero) when the stream does not exist yet.
+func existingReplicas(ctx context.Context, js jetstream.JetStream, name string, defaultReplicas int) (int, error) {
+	stream, err := js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return max(defaultReplicas, 1), nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("look up stream %s: %w", name, err)
+	}
+	return stream.CachedInfo().Config.Replicas, nil
 }
 
 // Subject returns the NATS subject of one aggregate's events. It does not
 // validate kind or id, but Append and Load do.
 func Subject(kind, id string) string {
 	return SubjectPrefix + "." + kind + "." + id
+}
+
+// LiveSubject returns the subject that the server republishes one
+// aggregate's stored events to. Like Subject, it does not validate kind or id.
+func LiveSubject(kind, id string) string {
+	return LiveSubjectPrefix + "." + kind + "." + id
 }
 
 // validateAggregate returns an EInvalid *domain.Error unless kind is a known

@@ -206,10 +206,10 @@ func TestSubscribeRejectsNilHandler(t *testing.T) {
 }
 
 // TestCoreSubscriptionReceivesLevelEvent checks that programs without
-// JetStream see appended events on the plain NATS subject.
+// JetStream see appended events on the live subject.
 func TestCoreSubscriptionReceivesLevelEvent(t *testing.T) {
 	env := mustStartStore(t)
-	sub, err := env.nc.SubscribeSync("planledger.level.>")
+	sub, err := env.nc.SubscribeSync("live.planledger.level.>")
 	if err != nil {
 		t.Fatalf("SubscribeSync: %v", err)
 	}
@@ -226,8 +226,8 @@ func TestCoreSubscriptionReceivesLevelEvent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NextMsg: %v", err)
 	}
-	if msg.Subject != "planledger.level.12345678" {
-		t.Errorf("Subject = %q, want planledger.level.12345678", msg.Subject)
+	if msg.Subject != "live.planledger.level.12345678" {
+		t.Errorf("Subject = %q, want live.planledger.level.12345678", msg.Subject)
 	}
 	headers := map[string]string{
 		eventstore.HeaderType:          domain.TypeLevelChanged,
@@ -235,6 +235,10 @@ func TestCoreSubscriptionReceivesLevelEvent(t *testing.T) {
 		eventstore.HeaderAggregateID:   "12345678",
 		eventstore.HeaderSequence:      "1",
 		jetstream.MsgIDHeader:          stored.ID,
+		jetstream.StreamHeader:         eventstore.DefaultStreamName,
+		jetstream.SubjectHeader:        "planledger.level.12345678",
+		jetstream.SequenceHeader:       strconv.FormatUint(stored.StreamSequence, 10),
+		jetstream.LastSequenceHeader:   "0",
 	}
 	for name, want := range headers {
 		if got := msg.Header.Get(name); got != want {
@@ -329,5 +333,131 @@ func TestSubscribeEndsWhenConnectionCloses(t *testing.T) {
 	case <-stopped:
 	case <-time.After(testTimeout):
 		t.Fatal("stop did not return after the connection closed")
+	}
+}
+
+// TestLiveSubjectsOnlyStoredEvents lets 8 writers pass Append's own
+// sequence check before any of them publishes, so the server rejects all
+// but one publish per round. A plain subscriber on the stream subjects
+// receives every attempt, and one on the live subjects must receive only the
+// stored events.
+func TestLiveSubjectsOnlyStoredEvents(t *testing.T) {
+	env := mustStartStore(t)
+	ctx := testContext(t)
+	const writers, rounds = 8, 5
+	const id = "12345678"
+
+	live, err := env.nc.SubscribeSync(eventstore.LiveSubjectPrefix + ".level.>")
+	if err != nil {
+		t.Fatalf("subscribe to live subjects: %v", err)
+	}
+	attempts, err := env.nc.SubscribeSync("planledger.level.>")
+	if err != nil {
+		t.Fatalf("subscribe to stream subjects: %v", err)
+	}
+	if err := env.nc.Flush(); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+
+	var stored []domain.Event
+	for round := range uint64(rounds) {
+		eventstore.SetBeforePublish(env.store, newBarrier(t, writers))
+		results := make([]domain.Event, writers)
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Go(func() {
+				results[w], errs[w] = env.store.Append(ctx, appendRequest(domain.KindLevel, id, round, "writer"))
+			})
+		}
+		wg.Wait()
+
+		var winners []domain.Event
+		for w, err := range errs {
+			if err == nil {
+				winners = append(winners, results[w])
+				continue
+			}
+			var conflict *domain.ConflictError
+			if !errors.As(err, &conflict) {
+				t.Fatalf("round %d writer %d: error = %v, want *domain.ConflictError", round, w, err)
+			}
+		}
+		if len(winners) != 1 {
+			t.Fatalf("round %d: %d writers succeeded, want exactly 1", round, len(winners))
+		}
+		stored = append(stored, winners[0])
+	}
+	eventstore.SetBeforePublish(env.store, nil)
+	// Live messages arrive in stream order, so once the marker arrives any
+	// rejected publish would already have shown up before it.
+	marker := mustAppend(t, env.store, appendRequest(domain.KindLevel, id, rounds, "marker"))
+	stored = append(stored, marker)
+
+	for i := 0; i < writers*rounds+1; i++ {
+		if _, err := attempts.NextMsg(testTimeout); err != nil {
+			t.Fatalf("stream subject subscriber got %d of %d publish attempts: %v", i, writers*rounds+1, err)
+		}
+	}
+
+	var previous uint64
+	for i, want := range stored {
+		msg, err := live.NextMsg(testTimeout)
+		if err != nil {
+			t.Fatalf("live message %d of %d: %v", i+1, len(stored), err)
+		}
+		var got domain.Event
+		if err := json.Unmarshal(msg.Data, &got); err != nil {
+			t.Fatalf("decode live message %d: %v", i+1, err)
+		}
+		if got.ID != want.ID {
+			t.Errorf("live message %d is event %s (sequence %d), want stored event %s",
+				i+1, got.ID, got.Sequence, want.ID)
+		}
+		if msg.Subject != eventstore.LiveSubject(domain.KindLevel, id) {
+			t.Errorf("live message %d: Subject = %q, want %q", i+1, msg.Subject, eventstore.LiveSubject(domain.KindLevel, id))
+		}
+		if got, want := msg.Header.Get(jetstream.SequenceHeader), strconv.FormatUint(want.StreamSequence, 10); got != want {
+			t.Errorf("live message %d: %s = %q, want stream sequence %s", i+1, jetstream.SequenceHeader, got, want)
+		}
+		if got, want := msg.Header.Get(jetstream.LastSequenceHeader), strconv.FormatUint(previous, 10); got != want {
+			t.Errorf("live message %d: %s = %q, want %s", i+1, jetstream.LastSequenceHeader, got, want)
+		}
+		if got := msg.Header.Get(jetstream.StreamHeader); got != eventstore.DefaultStreamName {
+			t.Errorf("live message %d: %s = %q, want %s", i+1, jetstream.StreamHeader, got, eventstore.DefaultStreamName)
+		}
+		if got, want := msg.Header.Get(eventstore.HeaderSequence), strconv.FormatUint(want.Sequence, 10); got != want {
+			t.Errorf("live message %d: %s = %q, want %s", i+1, eventstore.HeaderSequence, got, want)
+		}
+		previous = want.StreamSequence
+	}
+	if extra, err := live.NextMsg(100 * time.Millisecond); err == nil {
+		t.Errorf("live subscriber got an extra message on %s after the marker", extra.Subject)
+	}
+	if got := streamMessages(t, env); got != rounds+1 {
+		t.Errorf("stream contains %d messages, want %d", got, rounds+1)
+	}
+}
+
+// newBarrier returns a hook that blocks each caller until n callers have
+// arrived, or fails the test after testTimeout.
+func newBarrier(tb testing.TB, n int) func() {
+	var mu sync.Mutex
+	arrived := 0
+	release := make(chan struct{})
+	return func() {
+		mu.Lock()
+		arrived++
+		if arrived == n {
+			close(release)
+		}
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-time.After(testTimeout):
+			mu.Lock()
+			defer mu.Unlock()
+			tb.Errorf("only %d of %d writers reached the publish", arrived, n)
+		}
 	}
 }

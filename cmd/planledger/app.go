@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/eventstore"
@@ -60,19 +62,44 @@ func (a *App) open(ctx context.Context) error {
 	a.closed = make(chan struct{})
 	nc, err := nats.Connect(url, nats.Name("planledger"), nats.MaxReconnects(-1),
 		nats.ClosedHandler(func(*nats.Conn) { close(a.closed) }),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { a.log.Warn("nats disconnected", "err", err) }),
+		nats.DisconnectErrHandler(a.logDisconnect),
 		nats.ReconnectHandler(func(c *nats.Conn) { a.log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
 	if err != nil {
 		return fmt.Errorf("connect to NATS at %s: %w", url, err)
 	}
 	a.nc = nc
 
-	a.Store, err = eventstore.Open(ctx, nc, eventstore.StoreConfig{Replicas: a.cfg.Replicas, Logger: a.log})
+	a.Store, err = eventstore.Open(ctx, nc, eventstore.StoreConfig{
+		Replicas:        a.cfg.Replicas,
+		DefaultReplicas: a.cfg.defaultReplicas(),
+		Logger:          a.log,
+	})
 	if err != nil {
+		if isReplicasNotSupported(err) {
+			return fmt.Errorf("open event stream: the NATS server at %s is not clustered, so pass -replicas 1: %w", url, err)
+		}
 		return fmt.Errorf("open event stream: %w", err)
 	}
 	a.Read = projections.New(a.log)
 	return a.catchUp(ctx)
+}
+
+// logDisconnect logs a lost connection. nats.go also calls it with a nil
+// error when Close or Drain ends the connection, which needs no warning.
+func (a *App) logDisconnect(_ *nats.Conn, err error) {
+	if err != nil {
+		a.log.Warn("nats disconnected", "err", err)
+	}
+}
+
+// errCodeReplicasNotSupported is the JetStream API error for a stream with
+// more than one replica on a server without clustering. nats.go v1.56.0 has
+// no constant for it.
+const errCodeReplicasNotSupported jetstream.ErrorCode = 10074
+
+func isReplicasNotSupported(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeReplicasNotSupported
 }
 
 // catchUp follows the whole log into the read model and waits until it has

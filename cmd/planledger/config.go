@@ -37,7 +37,7 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 	fs.StringVar(&c.NATSListen, "nats-listen", env("PLANLEDGER_NATS_LISTEN", "127.0.0.1:4222"),
 		"host:port the embedded NATS server listens on for subscribers; port -1 picks a free one (PLANLEDGER_NATS_LISTEN)")
 	fs.IntVar(&c.Replicas, "replicas", c.envInt("PLANLEDGER_REPLICAS", 0),
-		"stream replicas; 0 means 1 on the embedded server and 3 on an external cluster (PLANLEDGER_REPLICAS)")
+		"stream replicas: 0, 1, 3 or 5. 0 keeps an existing stream's count and creates a new stream with 1 on the embedded server or 3 with -nats (PLANLEDGER_REPLICAS)")
 	fs.BoolVar(&c.SyncAlways, "sync-always", c.envBool("PLANLEDGER_SYNC_ALWAYS", true),
 		"fsync every event before acknowledging it on the embedded server, so a power loss loses no acknowledged event (PLANLEDGER_SYNC_ALWAYS)")
 	fs.StringVar(&c.LogLevel, "log-level", env("PLANLEDGER_LOG_LEVEL", "info"),
@@ -49,8 +49,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 			"host:port of the HTTP API (PLANLEDGER_LISTEN)")
 		fs.BoolVar(&c.Bundled, "load-bundled", c.envBool("PLANLEDGER_LOAD_BUNDLED", true),
 			"load the bundled Massachusetts data at start, adding only what the store lacks (PLANLEDGER_LOAD_BUNDLED)")
-		fs.DurationVar(&c.Shutdown, "shutdown-timeout", 15*time.Second,
-			"how long shutdown waits for requests in flight")
+		fs.DurationVar(&c.Shutdown, "shutdown-timeout", c.envDuration("PLANLEDGER_SHUTDOWN_TIMEOUT", 15*time.Second),
+			"maximum time shutdown waits for requests in flight, such as 15s or 1m (PLANLEDGER_SHUTDOWN_TIMEOUT)")
 	}
 }
 
@@ -61,14 +61,14 @@ func (c *Config) validate() error {
 	if c.NATSURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		return fmt.Errorf("invalid -data: the embedded store needs a folder; set -data or PLANLEDGER_DATA")
 	}
-	if c.Replicas < 0 || c.Replicas > 5 {
-		return fmt.Errorf("invalid -replicas %d: use 1, 3 or 5", c.Replicas)
+	switch c.Replicas {
+	case 0, 1, 3, 5:
+	default:
+		return fmt.Errorf("invalid -replicas %d: use 0 (keep the stream's count), 1, 3 or 5", c.Replicas)
 	}
-	if c.Replicas == 0 {
-		c.Replicas = 1
-		if c.NATSURL != "" {
-			c.Replicas = 3
-		}
+	if c.NATSURL == "" && c.Replicas > 1 {
+		return fmt.Errorf("invalid -replicas %d: the embedded NATS server is a single node, so use 0 or 1, "+
+			"or pass -nats with the URL of a cluster", c.Replicas)
 	}
 	if _, err := c.level(); err != nil {
 		return err
@@ -77,6 +77,16 @@ func (c *Config) validate() error {
 		return fmt.Errorf("invalid -log-format %q: use json or text", c.LogFormat)
 	}
 	return nil
+}
+
+// defaultReplicas returns the replica count of a new stream when -replicas
+// is 0: 1 on the embedded server, 3 on an external server, which is
+// usually a cluster.
+func (c *Config) defaultReplicas() int {
+	if c.NATSURL != "" {
+		return 3
+	}
+	return 1
 }
 
 func (c *Config) level() (slog.Level, error) {
@@ -127,4 +137,17 @@ func (c *Config) envBool(key string, fallback bool) bool {
 		return fallback
 	}
 	return b
+}
+
+func (c *Config) envDuration(key string, fallback time.Duration) time.Duration {
+	v, ok := os.LookupEnv(key)
+	if !ok {
+		return fallback
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		c.envErrs = append(c.envErrs, fmt.Errorf("invalid %s=%q: want a duration such as 15s or 1m", key, v))
+		return fallback
+	}
+	return d
 }

@@ -160,14 +160,15 @@ func TestEndToEnd(t *testing.T) {
 	goal := plan["goals"].([]any)[0].(map[string]any)
 	goalID, oldTitle := goal["id"].(string), goal["title"].(string)
 
-	// Follow level changes as a plain NATS subscriber would.
+	// Follow level changes as a plain NATS subscriber would, on the live
+	// subjects, which carry only events the stream stored.
 	nc, err := nats.Connect(srv.app.embedded.ClientURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
 	levelMsgs := make(chan *nats.Msg, 16)
-	sub, err := nc.ChanSubscribe("planledger.level.>", levelMsgs)
+	sub, err := nc.ChanSubscribe("live.planledger.level.>", levelMsgs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,24 +313,25 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("bad input gets problem json and writes nothing", func(t *testing.T) {
 		before := appliedSeq(t, base)
-		cases := []struct {
+		type badInput struct {
 			name, method, path, body string
 			status                   int
 			field                    string
-		}{
-			{"malformed json", "POST", "/v1/orgs/" + newburyportHigh + "/levels", `{"level": 3,`, 400, "body"},
-			{"unknown org", "POST", "/v1/orgs/99999999/levels", `{"level": 3, "reason": "test"}`, 404, "org_code"},
-			{"level out of range", "POST", "/v1/orgs/" + newburyportHigh + "/levels", `{"level": 7, "reason": "x"}`, 400, "level"},
-			{"unknown field", "POST", "/v1/orgs/" + newburyportHigh + "/levels", `{"level": 3, "reasn": "x"}`, 400, "reasn"},
 		}
 		current := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").header.Get("ETag")
 		version := strings.Trim(current, `"`)
-		cases = append(cases, struct {
-			name, method, path, body string
-			status                   int
-			field                    string
-		}{"goal without measure", "POST", "/v1/plans/" + sipID + "/goals",
-			`{"title": "No measure", "expected_sequence": ` + version + `}`, 400, "measures"})
+		levels := "/v1/orgs/" + newburyportHigh + "/levels"
+		cases := []badInput{
+			{"malformed json", "POST", levels, `{"level": 3,`, 400, "body"},
+			{"unknown org", "POST", "/v1/orgs/99999999/levels", `{"level": 3, "reason": "test"}`, 404, "org_code"},
+			{"level out of range", "POST", levels, `{"level": 7, "reason": "x"}`, 400, "level"},
+			{"unknown field", "POST", levels, `{"level": 3, "reasn": "x"}`, 400, "reasn"},
+			{"goal without measure", "POST", "/v1/plans/" + sipID + "/goals",
+				`{"title": "No measure", "expected_sequence": ` + version + `}`, 400, "measures"},
+			// JSON escapes each "<" as six bytes, so 200 KB of text is an event over 1 MiB.
+			{"event over the size limit", "PUT", "/v1/plans/" + sipID + "/sections/other",
+				`{"expected_sequence": ` + version + `, "text": "` + strings.Repeat("<", 200*1024) + `"}`, 413, "body"},
+		}
 		for _, c := range cases {
 			r := call(t, c.method, base+c.path, actor, c.body)
 			if r.status != c.status {
@@ -363,8 +365,12 @@ func TestEndToEnd(t *testing.T) {
 			if e.Type != domain.TypeLevelChanged || e.AggregateID != newburyportHigh {
 				t.Errorf("got %s for %s, want level.changed for %s", e.Type, e.AggregateID, newburyportHigh)
 			}
+			stored := strconv.FormatFloat(appliedSeq(t, base), 'f', 0, 64)
+			if got := msg.Header.Get("Nats-Sequence"); got != stored {
+				t.Errorf("live message has Nats-Sequence %q, want the stored event's %s", got, stored)
+			}
 		case <-time.After(5 * time.Second):
-			t.Fatalf("no level event on planledger.level.> within 5s")
+			t.Fatalf("no level event on live.planledger.level.> within 5s")
 		}
 
 		events := readSSE(t, base+"/v1/level-changes/stream?after="+strconv.FormatFloat(from, 'f', 0, 64), 1)
@@ -423,6 +429,14 @@ func TestRestartKeepsEventsOnce(t *testing.T) {
 
 	srv, base = testServer(t, dir)
 	defer srv.Close(context.Background())
+
+	// A second process on the same folder is turned away, not let in to
+	// write events the first never sees.
+	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", LogLevel: "warn", LogFormat: "text"}
+	if _, err := startServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil ||
+		!strings.Contains(err.Error(), "is in use by") {
+		t.Errorf("second server on %s: got %v, want an error saying the folder is in use", dir, err)
+	}
 	if again := appliedSeq(t, base); again != first {
 		t.Errorf("after restart the log has %v events, want %v (the bundled import must not repeat)", again, first)
 	}

@@ -14,8 +14,9 @@ import (
 )
 
 // runImport loads DESE files or a plans file into the store. It opens the
-// store itself, so either stop the server first (embedded store) or point
-// -nats at the running server's NATS port.
+// store itself, so either stop the server first, because a running server
+// locks its embedded store folder, or point -nats at the running server's
+// NATS port.
 func runImport(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	var cfg Config

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -28,11 +30,12 @@ func run(ctx context.Context, args []string) error {
 		usage()
 		return fmt.Errorf("missing command")
 	}
+	var err error
 	switch args[0] {
 	case "serve":
-		return runServe(ctx, args[1:])
+		err = runServe(ctx, args[1:])
 	case "import":
-		return runImport(ctx, args[1:])
+		err = runImport(ctx, args[1:])
 	case "version":
 		fmt.Println("planledger", version)
 		return nil
@@ -43,6 +46,12 @@ func run(ctx context.Context, args []string) error {
 		usage()
 		return fmt.Errorf("unknown command %q", args[0])
 	}
+	// The flag set has already printed the flags for -h or -help, which
+	// is a successful run.
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
 }
 
 func usage() {
@@ -54,7 +63,9 @@ commands:
   import    load DESE data files or a plans file into the store, with progress
   version   print the version
 
-Run "planledger <command> -h" for the flags of a command. Every flag can also
-be set by the environment variable named in its help text.
+Run "planledger <command> -h" for the flags of a command. Each flag of serve,
+and each flag that import shares with serve, can also be set by the
+environment variable named in its help text. The import flags -bundled,
+-enrollments, -profile, -observations and -plans have no environment variable.
 `)
 }
