@@ -22,6 +22,8 @@ type ReadModel interface {
 	Sequence(kind, id string) uint64
 	CreatedAt(planID string) (time.Time, bool)
 	WaitFor(ctx context.Context, streamSeq uint64) error
+	// StoredEvent returns an applied plan or level event by its id.
+	StoredEvent(id string) (domain.Event, bool)
 }
 
 // Service executes commands. It is safe for concurrent use: two writers
@@ -51,8 +53,47 @@ type Meta struct {
 	Expected *uint64
 	// EffectiveAt is when the change holds; zero means when recorded.
 	EffectiveAt time.Time
+	// IdempotencyKey, when set, makes a retry of the same command by the
+	// same actor return the event the first attempt stored instead of
+	// storing another, however much later it comes and across restarts.
+	IdempotencyKey string
 
-	eventID string // fixes the event id; see CreatePlan
+	eventID string // fixes the event id; see CreatePlan and replayed
+}
+
+// Result is a command's outcome. Replayed is true when the command was a
+// retry and Event is what its first attempt stored.
+type Result struct {
+	Event    domain.Event
+	Replayed bool
+}
+
+// idempotencyNamespace derives event ids from idempotency keys. Changing it
+// would make retries sent before the change store a second event.
+var idempotencyNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledger/planledger/idempotency-key"))
+
+// keyedID derives a stable id from the actor, the idempotency key and a
+// purpose, so two actors using the same key never collide.
+func keyedID(meta Meta, purpose string) string {
+	return uuid.NewSHA1(idempotencyNamespace, []byte(purpose+"\x00"+meta.Actor+"\x00"+meta.IdempotencyKey)).String()
+}
+
+// replayed returns the event a keyed command already stored. A key reused
+// for a different aggregate or kind of change is rejected, since returning
+// the old event would tell the caller a different change succeeded.
+// NOTE: a reused key with a different body for the same aggregate and event
+// type is not detected; the first attempt's event is returned.
+func (s *Service) replayed(eventID, kind, id, eventType string) (domain.Event, bool, error) {
+	ev, ok := s.read.StoredEvent(eventID)
+	if !ok {
+		return domain.Event{}, false, nil
+	}
+	if ev.AggregateKind != kind || ev.AggregateID != id || (eventType != "" && ev.Type != eventType) {
+		return domain.Event{}, false, domain.Errorf(domain.EInvalid, "Idempotency-Key",
+			"this Idempotency-Key was already used for %s on %s %s; use a new key for a different change",
+			ev.Type, ev.AggregateKind, ev.AggregateID)
+	}
+	return ev, true, nil
 }
 
 // checkActor runs before any other check, so the first error a request
@@ -117,20 +158,37 @@ func (s *Service) RegisterOrg(ctx context.Context, meta Meta, o domain.Org) (dom
 }
 
 // ChangeLevel records an org's new accountability level.
-func (s *Service) ChangeLevel(ctx context.Context, meta Meta, c domain.ChangeLevel) (domain.Event, error) {
+func (s *Service) ChangeLevel(ctx context.Context, meta Meta, c domain.ChangeLevel) (Result, error) {
 	if err := checkActor(meta); err != nil {
-		return domain.Event{}, err
+		return Result{}, err
+	}
+	if meta.IdempotencyKey != "" {
+		meta.eventID = keyedID(meta, "event")
+		if ev, ok, err := s.replayed(meta.eventID, domain.KindLevel, c.OrgCode, domain.TypeLevelChanged); ok || err != nil {
+			return Result{Event: ev, Replayed: ok}, err
+		}
 	}
 	_, known := s.read.Org(c.OrgCode)
 	d, err := domain.DecideLevelChange(c, known)
 	if err != nil {
-		return domain.Event{}, err
+		return Result{}, err
 	}
 	expected, err := s.expect(domain.KindLevel, c.OrgCode, meta, false)
 	if err != nil {
-		return domain.Event{}, err
+		return Result{}, err
 	}
-	return s.append(ctx, domain.KindLevel, c.OrgCode, expected, meta, d)
+	return s.appendResult(ctx, domain.KindLevel, c.OrgCode, expected, meta, d)
+}
+
+// appendResult appends and wraps the event. A keyed retry that raced its
+// first attempt past the read-model check gets that attempt's event back
+// from the store, which matches event ids; it is not flagged as replayed.
+func (s *Service) appendResult(ctx context.Context, kind, id string, expected uint64, meta Meta, d domain.Draft) (Result, error) {
+	ev, err := s.append(ctx, kind, id, expected, meta, d)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Event: ev}, nil
 }
 
 // slotNamespace derives the event id of a plan's creation from the plan's
@@ -138,7 +196,8 @@ func (s *Service) ChangeLevel(ctx context.Context, meta Meta, c domain.ChangeLev
 var slotNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledger/planledger/plan-slot"))
 
 // CreatePlan starts a DIP or SIP. The returned event's AggregateID is the
-// plan id.
+// plan id. With an idempotency key and no id, the plan id is derived from
+// the key, so a retry names the same plan.
 //
 // Two plans for the same slot (a school and year, or a district and first
 // year) created at the same moment would both pass the read-model check,
@@ -148,44 +207,77 @@ var slotNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledge
 // NOTE: deduplication holds for the stream's duplicate window (two minutes
 // by default); after that the read model, which applies events within
 // milliseconds, is what rejects the second plan.
-func (s *Service) CreatePlan(ctx context.Context, meta Meta, c domain.CreatePlan) (domain.Event, error) {
+func (s *Service) CreatePlan(ctx context.Context, meta Meta, c domain.CreatePlan) (Result, error) {
 	if err := checkActor(meta); err != nil {
-		return domain.Event{}, err
+		return Result{}, err
+	}
+	if meta.IdempotencyKey != "" {
+		if c.ID == "" {
+			c.ID = keyedID(meta, "plan")
+		}
+		if ev, ok := s.replayedCreate(c); ok {
+			return Result{Event: ev, Replayed: true}, nil
+		}
 	}
 	d, err := domain.DecideCreatePlan(c, s.read)
 	if err != nil {
-		return domain.Event{}, err
+		return Result{}, err
 	}
 	created := d.Payload.(domain.PlanCreated)
-	slot := fmt.Sprintf("%s/%s/%s/%d", domain.TypePlanCreated, created.Kind, created.OrgCode, created.FirstYear)
-	meta.eventID = uuid.NewSHA1(slotNamespace, []byte(slot)).String()
+	meta.eventID = slotEventID(created.Kind, created.OrgCode, created.FirstYear)
 
-	ev, err := s.append(ctx, domain.KindPlan, created.ID, 0, meta, d)
+	res, err := s.appendResult(ctx, domain.KindPlan, created.ID, 0, meta, d)
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.EConflict && de.Field == "event_id" {
-		return domain.Event{}, domain.Errorf(domain.EConflict, "first_year",
+		return Result{}, domain.Errorf(domain.EConflict, "first_year",
 			"%s %s already has a %s for %s, created at the same moment; list its plans at GET /v1/orgs/%s/plans",
 			created.Kind, created.OrgCode, created.Kind, domain.SchoolYearLabel(created.FirstYear), created.OrgCode)
 	}
-	return ev, err
+	return res, err
+}
+
+func slotEventID(kind domain.PlanKind, orgCode string, firstYear int) string {
+	slot := fmt.Sprintf("%s/%s/%s/%d", domain.TypePlanCreated, kind, orgCode, firstYear)
+	return uuid.NewSHA1(slotNamespace, []byte(slot)).String()
+}
+
+// replayedCreate returns the creation event of plan c.ID when that plan
+// already holds the slot c asks for, which is what a retried create sees.
+func (s *Service) replayedCreate(c domain.CreatePlan) (domain.Event, bool) {
+	plan, ok := s.read.Plan(c.ID)
+	if !ok {
+		return domain.Event{}, false
+	}
+	ev, ok := s.read.StoredEvent(slotEventID(plan.Kind, plan.OrgCode, plan.FirstYear))
+	if !ok || ev.AggregateID != plan.ID || plan.Kind != c.Kind || plan.OrgCode != c.OrgCode || plan.FirstYear != c.FirstYear {
+		return domain.Event{}, false
+	}
+	return ev, true
 }
 
 // PlanChange is a decision on an existing plan.
 type PlanChange func(p *domain.Plan) (domain.Draft, error)
 
 // ChangePlan loads a plan, checks the caller's expected sequence, lets
-// decide produce the event, and appends it.
-func (s *Service) ChangePlan(ctx context.Context, meta Meta, planID string, decide PlanChange) (domain.Event, error) {
+// decide produce the event, and appends it. A keyed retry returns the event
+// its first attempt stored before any of those checks.
+func (s *Service) ChangePlan(ctx context.Context, meta Meta, planID string, decide PlanChange) (Result, error) {
 	if err := checkActor(meta); err != nil {
-		return domain.Event{}, err
+		return Result{}, err
+	}
+	if meta.IdempotencyKey != "" {
+		meta.eventID = keyedID(meta, "event")
+		if ev, ok, err := s.replayed(meta.eventID, domain.KindPlan, planID, ""); ok || err != nil {
+			return Result{Event: ev, Replayed: ok}, err
+		}
 	}
 	plan, ok := s.read.Plan(planID)
 	if !ok {
-		return domain.Event{}, domain.Errorf(domain.ENotFound, "id", "plan %s not found", planID)
+		return Result{}, domain.Errorf(domain.ENotFound, "id", "plan %s not found", planID)
 	}
 	expected, err := s.expect(domain.KindPlan, planID, meta, true)
 	if err != nil {
-		return domain.Event{}, err
+		return Result{}, err
 	}
 	if created, ok := s.read.CreatedAt(planID); ok {
 		switch {
@@ -194,15 +286,15 @@ func (s *Service) ChangePlan(ctx context.Context, meta Meta, planID string, deci
 			// the plan's start, not from today when the plan does not exist.
 			meta.EffectiveAt = created
 		case !meta.EffectiveAt.IsZero() && meta.EffectiveAt.Before(created):
-			return domain.Event{}, domain.Errorf(domain.EInvalid, "effective_date",
+			return Result{}, domain.Errorf(domain.EInvalid, "effective_date",
 				"the change cannot take effect before the plan does (%s)", created.Format(time.RFC3339))
 		}
 	}
 	d, err := decide(plan)
 	if err != nil {
-		return domain.Event{}, err
+		return Result{}, err
 	}
-	return s.append(ctx, domain.KindPlan, planID, expected, meta, d)
+	return s.appendResult(ctx, domain.KindPlan, planID, expected, meta, d)
 }
 
 // Lookup exposes the read model to decisions that check other aggregates.

@@ -455,7 +455,7 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		invalidRequest: true, wantStatus: 428})
 	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withIfMatch(`"3"`), wantStatus: 200})
 	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withIfMatch(`"4"`), wantStatus: 404})
-	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`"4"`), wantStatus: 409})
+	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`"4"`), wantStatus: 412})
 	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`W/"5"`), wantStatus: 200})
 
 	// The level-change feed.

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -153,15 +154,28 @@ func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	ev, err := s.cfg.Commands.ChangeLevel(r.Context(), meta, domain.ChangeLevel{
+	res, err := s.cfg.Commands.ChangeLevel(r.Context(), meta, domain.ChangeLevel{
 		OrgCode: code, Level: req.Level, Reason: req.Reason, Source: req.Source, EffectiveAt: meta.EffectiveAt,
 		DatePrecision: req.DatePrecision})
 	if err != nil {
-		writeProblem(w, r, err)
+		writeWriteError(w, r, err, req.ExpectedSequence)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"event": ev, "level_history": s.cfg.Read.Levels(code)})
+	// The history as of the event, not as of now, so a retried request gets
+	// the same body as its first attempt.
+	var history []domain.LevelEntry
+	for _, entry := range s.cfg.Read.Levels(code) {
+		if entry.Sequence <= res.Event.Sequence {
+			history = append(history, entry)
+		}
+	}
+	markReplayed(w, res)
+	writeJSON(w, http.StatusCreated, map[string]any{"event": res.Event, "level_history": history})
 }
+
+// maxIdempotencyKey bounds the Idempotency-Key header; keys are meant to be
+// UUIDs or similar tokens.
+const maxIdempotencyKey = 255
 
 // meta collects the command metadata every write shares.
 func (s *Server) meta(r *http.Request, expected *uint64, effective string) (commands.Meta, error) {
@@ -173,6 +187,34 @@ func (s *Server) meta(r *http.Request, expected *uint64, effective string) (comm
 	if err != nil {
 		return commands.Meta{}, err
 	}
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(key) > maxIdempotencyKey {
+		return commands.Meta{}, domain.Errorf(domain.EInvalid, "Idempotency-Key",
+			"Idempotency-Key is %d characters; use at most %d, such as a UUID", len(key), maxIdempotencyKey)
+	}
 	return commands.Meta{Actor: strings.TrimSpace(r.Header.Get("X-Actor")), CorrelationID: requestID(r),
-		Expected: exp, EffectiveAt: eff}, nil
+		Expected: exp, EffectiveAt: eff, IdempotencyKey: key}, nil
+}
+
+// markReplayed tells a client its request was a retry answered from the
+// first attempt's event.
+func markReplayed(w http.ResponseWriter, res commands.Result) {
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+}
+
+// writeWriteError sends a write's error. A stale version stated in If-Match
+// is 412 Precondition Failed, as HTTP defines conditional requests; one
+// stated in the body's expected_sequence is 409 Conflict. Both carry the
+// current sequence.
+func writeWriteError(w http.ResponseWriter, r *http.Request, err error, bodyExpected *uint64) {
+	var conflict *domain.ConflictError
+	if errors.As(err, &conflict) && bodyExpected == nil && r.Header.Get("If-Match") != "" {
+		p := conflictProblem(r, conflict)
+		p.Status, p.Type, p.Title = http.StatusPreconditionFailed, "/problems/precondition_failed", "Precondition failed"
+		writeProblemBody(w, p)
+		return
+	}
+	writeProblem(w, r, err)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/planledger/planledger/commands"
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/projections"
 )
@@ -97,23 +98,28 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	ev, err := s.cfg.Commands.CreatePlan(r.Context(), meta, req.CreatePlan)
+	res, err := s.cfg.Commands.CreatePlan(r.Context(), meta, req.CreatePlan)
 	if err != nil {
-		writeProblem(w, r, err)
+		writeWriteError(w, r, err, nil)
 		return
 	}
-	s.respondPlanWrite(w, r, http.StatusCreated, ev)
+	s.respondPlanWrite(w, r, http.StatusCreated, res)
 }
 
-// respondPlanWrite returns the event and the plan as it now stands.
-func (s *Server) respondPlanWrite(w http.ResponseWriter, r *http.Request, status int, ev domain.Event) {
-	now, _ := projections.ParseAsOf("", projections.BasisRecorded, time.Now())
-	view, err := s.cfg.Read.PlanAt(ev.AggregateID, now)
+// respondPlanWrite returns the event and the plan as the event left it:
+// recorded basis, pinned to the event's version. A retried request therefore
+// gets the same body as its first attempt, whatever happened since.
+func (s *Server) respondPlanWrite(w http.ResponseWriter, r *http.Request, status int, res commands.Result) {
+	ev := res.Event
+	at := projections.AsOf{Instant: ev.RecordedAt, Basis: projections.BasisRecorded}
+	view, err := s.cfg.Read.PlanAtVersion(ev.AggregateID, at, ev.Sequence)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
+	view.Version = ev.Sequence // the version this write produced, also the ETag
 	w.Header().Set("Location", "/v1/plans/"+ev.AggregateID)
+	markReplayed(w, res)
 	writePlan(w, status, view, map[string]any{"event": ev})
 }
 
@@ -130,12 +136,12 @@ func (s *Server) changePlan(w http.ResponseWriter, r *http.Request, edit planEdi
 		writeProblem(w, r, err)
 		return
 	}
-	ev, err := s.cfg.Commands.ChangePlan(r.Context(), meta, mux.Vars(r)["id"], decide)
+	res, err := s.cfg.Commands.ChangePlan(r.Context(), meta, mux.Vars(r)["id"], decide)
 	if err != nil {
-		writeProblem(w, r, err)
+		writeWriteError(w, r, err, edit.ExpectedSequence)
 		return
 	}
-	s.respondPlanWrite(w, r, status, ev)
+	s.respondPlanWrite(w, r, status, res)
 }
 
 func (s *Server) handleRetitle(w http.ResponseWriter, r *http.Request) {

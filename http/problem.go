@@ -48,10 +48,7 @@ var problemTitle = map[string]string{
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	var conflict *domain.ConflictError
 	if errors.As(err, &conflict) {
-		p := Problem{Type: "/problems/conflict", Title: problemTitle[domain.EConflict], Status: http.StatusConflict,
-			Detail: conflict.Error() + "; reload it and retry with the current sequence",
-			Field:  "If-Match", Instance: r.URL.Path, RequestID: requestID(r), CurrentSequence: &conflict.Current}
-		writeProblemBody(w, p)
+		writeProblemBody(w, conflictProblem(r, conflict))
 		return
 	}
 	code := domain.ErrorCode(err)
@@ -65,6 +62,12 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		p.Detail = "an internal error occurred; report request id " + p.RequestID
 	}
 	writeProblemBody(w, p)
+}
+
+func conflictProblem(r *http.Request, conflict *domain.ConflictError) Problem {
+	return Problem{Type: "/problems/conflict", Title: problemTitle[domain.EConflict], Status: http.StatusConflict,
+		Detail: conflict.Error() + "; reload it and retry with the current sequence",
+		Field:  "If-Match", Instance: r.URL.Path, RequestID: requestID(r), CurrentSequence: &conflict.Current}
 }
 
 func writeProblemStatus(w http.ResponseWriter, r *http.Request, status int, code, field, detail string) {

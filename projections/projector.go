@@ -32,7 +32,15 @@ type Projector struct {
 	orgPlans  map[string][]string // plan ids per org code, in creation order
 	sips      map[sipKey]string
 	sequences map[string]uint64 // kind/id -> last aggregate sequence
+	eventIDs  map[string]EventRef
 	feeds     map[*levelFeed]struct{}
+}
+
+// EventRef locates an applied event by its id.
+type EventRef struct {
+	Kind        string
+	AggregateID string
+	Sequence    uint64
 }
 
 type planRecord struct {
@@ -59,6 +67,7 @@ func New(log *slog.Logger) *Projector {
 		orgPlans:  map[string][]string{},
 		sips:      map[sipKey]string{},
 		sequences: map[string]uint64{},
+		eventIDs:  map[string]EventRef{},
 		feeds:     map[*levelFeed]struct{}{},
 	}
 }
@@ -89,6 +98,7 @@ func (p *Projector) apply(e domain.Event) error {
 			e.Type, e.ID, key, p.sequences[key], e.Sequence)
 	}
 	p.sequences[key] = e.Sequence
+	p.eventIDs[e.ID] = EventRef{Kind: e.AggregateKind, AggregateID: e.AggregateID, Sequence: e.Sequence}
 
 	switch e.AggregateKind {
 	case domain.KindOrg:
@@ -134,6 +144,54 @@ func (p *Projector) applyPlan(e domain.Event) error {
 		}
 	}
 	return nil
+}
+
+// EventByID finds an applied event by its id, so a retried command can
+// return the event its first attempt stored.
+func (p *Projector) EventByID(id string) (EventRef, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	ref, ok := p.eventIDs[id]
+	return ref, ok
+}
+
+// StoredEvent returns an applied plan or level event by its id. Org
+// registrations are not kept whole, so they are not returned.
+func (p *Projector) StoredEvent(id string) (domain.Event, bool) {
+	ref, ok := p.EventByID(id)
+	if !ok {
+		return domain.Event{}, false
+	}
+	switch ref.Kind {
+	case domain.KindPlan:
+		return p.PlanEvent(ref.AggregateID, ref.Sequence)
+	case domain.KindLevel:
+		return p.LevelEvent(ref.AggregateID, ref.Sequence)
+	}
+	return domain.Event{}, false
+}
+
+// PlanEvent returns one event of a plan by its aggregate sequence.
+func (p *Projector) PlanEvent(planID string, seq uint64) (domain.Event, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	rec, ok := p.plans[planID]
+	if !ok || seq == 0 || seq > uint64(len(rec.events)) {
+		return domain.Event{}, false
+	}
+	return rec.events[seq-1], true
+}
+
+// LevelEvent returns one event of an org's level history by its aggregate
+// sequence.
+func (p *Projector) LevelEvent(orgCode string, seq uint64) (domain.Event, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	events := p.levels[orgCode]
+	if seq == 0 || seq > uint64(len(events)) {
+		return domain.Event{}, false
+	}
+	return events[seq-1], true
 }
 
 // Applied returns the stream sequence of the last applied event.

@@ -72,6 +72,7 @@ func (a *App) open(ctx context.Context) error {
 	a.Store, err = eventstore.Open(ctx, nc, eventstore.StoreConfig{
 		Replicas:        a.cfg.Replicas,
 		DefaultReplicas: a.cfg.defaultReplicas(),
+		DuplicateWindow: a.cfg.duplicateWindow,
 		Logger:          a.log,
 	})
 	if err != nil {

@@ -24,6 +24,10 @@ type Config struct {
 	LogFormat  string
 	Shutdown   time.Duration
 
+	// duplicateWindow overrides the stream's deduplication window; tests
+	// shorten it to show that retries do not depend on it.
+	duplicateWindow time.Duration
+
 	envErrs []error // environment values that did not parse
 }
 

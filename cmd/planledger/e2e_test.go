@@ -295,16 +295,32 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("stale expected sequence gets 409 and writes nothing", func(t *testing.T) {
+	t.Run("stale version gets 412 or 409 and writes nothing", func(t *testing.T) {
 		before := appliedSeq(t, base)
-		r := call(t, "PUT", base+"/v1/plans/"+sipID+"/sections/needs_assessment",
-			map[string]string{"X-Actor": "late-writer", "If-Match": etag}, `{"text":"stale text"}`)
-		wantStatus(t, r, http.StatusConflict)
-		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
-			t.Errorf("content type %q, want application/problem+json", ct)
-		}
-		if _, ok := r.json(t)["current_sequence"]; !ok {
-			t.Errorf("409 lacks current_sequence: %s", r.body)
+		path := base + "/v1/plans/" + sipID + "/sections/needs_assessment"
+		stale := strings.Trim(etag, `"`)
+		for _, c := range []struct {
+			name   string
+			header map[string]string
+			body   string
+			status int
+		}{
+			{"stale If-Match", map[string]string{"X-Actor": "late-writer", "If-Match": etag}, `{"text":"stale text"}`,
+				http.StatusPreconditionFailed},
+			{"stale expected_sequence", map[string]string{"X-Actor": "late-writer"},
+				`{"text":"stale text", "expected_sequence": ` + stale + `}`, http.StatusConflict},
+		} {
+			r := call(t, "PUT", path, c.header, c.body)
+			if r.status != c.status {
+				t.Errorf("%s: status %d, want %d: %s", c.name, r.status, c.status, r.body)
+				continue
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("%s: content type %q, want application/problem+json", c.name, ct)
+			}
+			if _, ok := r.json(t)["current_sequence"]; !ok {
+				t.Errorf("%s: problem lacks current_sequence: %s", c.name, r.body)
+			}
 		}
 		if after := appliedSeq(t, base); after != before {
 			t.Errorf("stream moved from %v to %v after a rejected write", before, after)
@@ -570,4 +586,86 @@ func TestPlanCreationOneWinner(t *testing.T) {
 			t.Errorf("Abington High has %d plans for 2020-21, want 1", len(plans))
 		}
 	})
+}
+
+func TestIdempotencyKeyStoresOnce(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", Replicas: 1,
+		Bundled: true, LogLevel: "warn", LogFormat: "text", duplicateWindow: time.Second}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := startServer(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := srv.http.URL()
+	sipID := "ccd8efb0-355b-4a03-b9c1-f61e175e6d81"
+	etag := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").header.Get("ETag")
+	keyed := map[string]string{"X-Actor": "principal@newburyport", "If-Match": etag, "Idempotency-Key": "goal-7f3a"}
+	goal := `{"title": "Attendance for every ninth grader", "statement": "Cut chronic absence.",
+		"measures": [{"description": "Grade 9 chronic absence", "baseline": "16%", "target": "12%"}]}`
+
+	first := call(t, "POST", base+"/v1/plans/"+sipID+"/goals", keyed, goal)
+	wantStatus(t, first, http.StatusCreated)
+	stored := appliedSeq(t, base)
+
+	// The retry comes after the stream's one-second duplicate window.
+	time.Sleep(1500 * time.Millisecond)
+	retry := call(t, "POST", base+"/v1/plans/"+sipID+"/goals", keyed, goal)
+	wantStatus(t, retry, http.StatusCreated)
+	if !bytes.Equal(first.body, retry.body) {
+		t.Errorf("retry body differs from the first response:\n%s\n%s", first.body, retry.body)
+	}
+	if retry.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("retry lacks Idempotent-Replayed: true")
+	}
+	if got := appliedSeq(t, base); got != stored {
+		t.Errorf("retry moved the stream from %v to %v", stored, got)
+	}
+
+	t.Run("key reused for another plan is rejected", func(t *testing.T) {
+		other := "616b54eb-2a0e-43f3-81a1-f83db33df9fa"
+		otherTag := call(t, "GET", base+"/v1/plans/"+other, nil, "").header.Get("ETag")
+		r := call(t, "POST", base+"/v1/plans/"+other+"/goals",
+			map[string]string{"X-Actor": keyed["X-Actor"], "If-Match": otherTag, "Idempotency-Key": "goal-7f3a"}, goal)
+		wantStatus(t, r, http.StatusBadRequest)
+		if f := r.json(t)["field"]; f != "Idempotency-Key" {
+			t.Errorf("field %v, want Idempotency-Key", f)
+		}
+	})
+
+	t.Run("keyed create without id names one plan", func(t *testing.T) {
+		create := map[string]string{"X-Actor": "superintendent@abington", "Idempotency-Key": "dip-2030"}
+		body := `{"kind": "dip", "org_code": "00010000", "first_year": 2030, "last_year": 2032, "title": "Abington DIP"}`
+		a := call(t, "POST", base+"/v1/plans", create, body)
+		wantStatus(t, a, http.StatusCreated)
+		b := call(t, "POST", base+"/v1/plans", create, body)
+		wantStatus(t, b, http.StatusCreated)
+		if !bytes.Equal(a.body, b.body) {
+			t.Errorf("second keyed create returned a different body")
+		}
+		plans := call(t, "GET", base+"/v1/orgs/00010000/plans", nil, "").json(t)["items"].([]any)
+		if len(plans) != 1 {
+			t.Errorf("Abington has %d plans after a retried create, want 1", len(plans))
+		}
+	})
+
+	// After a restart the retry still finds the first attempt's event.
+	if err := srv.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv, err = startServer(context.Background(), cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	base = srv.http.URL()
+	before := appliedSeq(t, base)
+	again := call(t, "POST", base+"/v1/plans/"+sipID+"/goals", keyed, goal)
+	wantStatus(t, again, http.StatusCreated)
+	if !bytes.Equal(first.body, again.body) {
+		t.Errorf("retry after restart returned a different body")
+	}
+	if got := appliedSeq(t, base); got != before {
+		t.Errorf("retry after restart moved the stream from %v to %v", before, got)
+	}
 }
