@@ -84,9 +84,15 @@ type EventStore interface {
 	Append(ctx context.Context, req AppendRequest) (Event, error)
 }
 
-// Decode unmarshals an event's payload into v.
+// Decode unmarshals an event's payload into v, first upcasting a payload
+// stored under an older schema version to the current shape, so every
+// reader sees one shape whatever version the log holds.
 func (e Event) Decode(v any) error {
-	if err := json.Unmarshal(e.Payload, v); err != nil {
+	payload, err := Upcast(e.Type, e.SchemaVersion, e.Payload)
+	if err != nil {
+		return Errorf(EInternal, "payload", "upcast %s event %s: %v", e.Type, e.ID, err)
+	}
+	if err := json.Unmarshal(payload, v); err != nil {
 		return Errorf(EInternal, "payload", "decode %s event %s: %v", e.Type, e.ID, err)
 	}
 	return nil

@@ -10,9 +10,11 @@ import (
 // EffectiveAt is when the level took hold.
 type LevelChanged struct {
 	OrgCode string `json:"org_code"`
-	Level   int    `json:"level"`  // 1 to 5
-	Reason  string `json:"reason"` // the published reason, e.g. "Among lowest performing 20% of subgroups"
-	Source  string `json:"source"` // the public page or file the level comes from
+	// Scheme names the classification system the level belongs to.
+	Scheme string `json:"scheme"`
+	Level  int    `json:"level"`  // 1 to 5
+	Reason string `json:"reason"` // the published reason, e.g. "Among lowest performing 20% of subgroups"
+	Source string `json:"source"` // the public page or file the level comes from
 	// DatePrecision is "day" when the source gives the date, "year" when it
 	// gives only the reporting year and the date is a convention.
 	DatePrecision string `json:"date_precision"`
@@ -37,6 +39,10 @@ type ChangeLevel struct {
 	// DatePrecision is PrecisionDay (the default) or PrecisionYear.
 	DatePrecision string
 }
+
+// SchemeLevels is the five-level framework of 603 CMR 2.03 (Levels 1 to 5),
+// in use from 2012 to 2017.
+const SchemeLevels = "levels"
 
 // Date precisions of a level change.
 const (
@@ -69,7 +75,7 @@ func DecideLevelChange(c ChangeLevel, orgKnown bool) (Draft, error) {
 	return Draft{
 		Type: TypeLevelChanged,
 		Payload: LevelChanged{
-			OrgCode: c.OrgCode, Level: c.Level, Reason: strings.TrimSpace(c.Reason),
+			OrgCode: c.OrgCode, Scheme: SchemeLevels, Level: c.Level, Reason: strings.TrimSpace(c.Reason),
 			Source: strings.TrimSpace(c.Source), DatePrecision: precision,
 		},
 		EffectiveAt: c.EffectiveAt,

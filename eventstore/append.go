@@ -155,7 +155,7 @@ func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, []byte, er
 	event := domain.Event{
 		ID:            eventID,
 		Type:          req.Draft.Type,
-		SchemaVersion: domain.CurrentSchemaVersion,
+		SchemaVersion: domain.SchemaVersionOf(req.Draft.Type),
 		AggregateKind: req.AggregateKind,
 		AggregateID:   req.AggregateID,
 		Sequence:      req.ExpectedSequence + 1,
