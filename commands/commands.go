@@ -24,6 +24,8 @@ type ReadModel interface {
 	WaitFor(ctx context.Context, streamSeq uint64) error
 	// StoredEvent returns an applied plan or level event by its id.
 	StoredEvent(id string) (domain.Event, bool)
+	// PlanEvent returns a plan's event by its aggregate sequence.
+	PlanEvent(planID string, seq uint64) (domain.Event, bool)
 }
 
 // Service executes commands. It is safe for concurrent use: two writers
@@ -195,9 +197,10 @@ func (s *Service) appendResult(ctx context.Context, kind, id string, expected ui
 // slot. Changing it would let a slot be taken twice.
 var slotNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledger/planledger/plan-slot"))
 
-// CreatePlan starts a DIP or SIP. The returned event's AggregateID is the
-// plan id. With an idempotency key and no id, the plan id is derived from
-// the key, so a retry names the same plan.
+// CreatePlan starts a DIP or SIP, with any objectives or goals it is
+// created with. The returned event, the batch's last, has the plan id as its
+// AggregateID. With an idempotency key and no id, the plan id is derived
+// from the key, so a retry names the same plan.
 //
 // Two plans for the same slot (a school and year, or a district and first
 // year) created at the same moment would both pass the read-model check,
@@ -207,33 +210,51 @@ var slotNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledge
 // NOTE: deduplication holds for the stream's duplicate window (two minutes
 // by default); after that the read model, which applies events within
 // milliseconds, is what rejects the second plan.
-func (s *Service) CreatePlan(ctx context.Context, meta Meta, c domain.CreatePlan) (Result, error) {
+func (s *Service) CreatePlan(ctx context.Context, meta Meta, n domain.NewPlan) (Result, error) {
 	if err := checkActor(meta); err != nil {
 		return Result{}, err
 	}
 	if meta.IdempotencyKey != "" {
-		if c.ID == "" {
-			c.ID = keyedID(meta, "plan")
+		if n.ID == "" {
+			n.ID = keyedID(meta, "plan")
 		}
-		if ev, ok := s.replayedCreate(c); ok {
+		if ev, ok := s.replayedCreate(n.CreatePlan); ok {
 			return Result{Event: ev, Replayed: true}, nil
 		}
 	}
-	d, err := domain.DecideCreatePlan(c, s.read)
+	drafts, err := domain.DecideNewPlan(n, s.read)
 	if err != nil {
 		return Result{}, err
 	}
-	created := d.Payload.(domain.PlanCreated)
+	created := drafts[0].Payload.(domain.PlanCreated)
 	meta.eventID = slotEventID(created.Kind, created.OrgCode, created.FirstYear)
+	for i := range drafts {
+		if drafts[i].EffectiveAt.IsZero() {
+			drafts[i].EffectiveAt = meta.EffectiveAt
+		}
+	}
 
-	res, err := s.appendResult(ctx, domain.KindPlan, created.ID, 0, meta, d)
+	// The plan and its first items are one atomic batch: no reader sees the
+	// plan without them.
+	events, err := s.store.AppendBatch(ctx, domain.AppendRequest{
+		AggregateKind: domain.KindPlan, AggregateID: created.ID,
+		Metadata: domain.Metadata{Actor: meta.Actor, CorrelationID: meta.CorrelationID,
+			CausationID: meta.CausationID, EventID: meta.eventID},
+	}, drafts)
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.EConflict && de.Field == "event_id" {
 		return Result{}, domain.Errorf(domain.EConflict, "first_year",
 			"%s %s already has a %s for %s, created at the same moment; list its plans at GET /v1/orgs/%s/plans",
 			created.Kind, created.OrgCode, created.Kind, domain.SchoolYearLabel(created.FirstYear), created.OrgCode)
 	}
-	return res, err
+	if err != nil {
+		return Result{}, err
+	}
+	last := events[len(events)-1]
+	if err := s.read.WaitFor(ctx, last.StreamSequence); err != nil {
+		return Result{}, err
+	}
+	return Result{Event: last}, nil
 }
 
 func slotEventID(kind domain.PlanKind, orgCode string, firstYear int) string {
@@ -251,6 +272,12 @@ func (s *Service) replayedCreate(c domain.CreatePlan) (domain.Event, bool) {
 	ev, ok := s.read.StoredEvent(slotEventID(plan.Kind, plan.OrgCode, plan.FirstYear))
 	if !ok || ev.AggregateID != plan.ID || plan.Kind != c.Kind || plan.OrgCode != c.OrgCode || plan.FirstYear != c.FirstYear {
 		return domain.Event{}, false
+	}
+	// The first attempt answered with its batch's last event.
+	if ev.BatchSize > 1 {
+		if last, ok := s.read.PlanEvent(plan.ID, uint64(ev.BatchSize)); ok {
+			return last, true
+		}
 	}
 	return ev, true
 }

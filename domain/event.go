@@ -43,11 +43,19 @@ type Event struct {
 	Actor         string          `json:"actor"`
 	CorrelationID string          `json:"correlation_id,omitempty"`
 	CausationID   string          `json:"causation_id,omitempty"`
+	PrevHash      string          `json:"prev_hash,omitempty"` // previous event's Hash, "" for the first; see ChainHash
+	Hash          string          `json:"hash,omitempty"`      // ChainHash of this event; both empty on pre-chain events
 	Payload       json.RawMessage `json:"payload"`
 
 	// StreamSequence is the event's position in the whole log. The store sets
 	// it on read; it is not part of the stored envelope.
 	StreamSequence uint64 `json:"stream_sequence,omitempty"`
+
+	// BatchIndex and BatchSize place an event within the atomic batch it
+	// was stored in (0 of 1 for a single event). The store sets them on
+	// read from message headers; readers apply a batch whole.
+	BatchIndex int `json:"-"`
+	BatchSize  int `json:"-"`
 }
 
 // Draft is an event a command decided on but the store has not yet accepted.
@@ -82,6 +90,10 @@ type AppendRequest struct {
 // ExpectedSequence is stale, and stores nothing in that case.
 type EventStore interface {
 	Append(ctx context.Context, req AppendRequest) (Event, error)
+	// AppendBatch stores several events of one aggregate, consecutive and
+	// all or none, after req.ExpectedSequence; req.Draft is ignored. A
+	// Metadata.EventID names the first event, and the rest derive from it.
+	AppendBatch(ctx context.Context, req AppendRequest, drafts []Draft) ([]Event, error)
 }
 
 // Decode unmarshals an event's payload into v, first upcasting a payload

@@ -33,7 +33,7 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	if err := validateAggregate(kind, id); err != nil {
 		return domain.Event{}, err
 	}
-	event, data, err := newEvent(req, time.Now())
+	event, err := newEvent(req, time.Now())
 	if err != nil {
 		return domain.Event{}, err
 	}
@@ -58,6 +58,13 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	var lastStreamSeq uint64
 	if found {
 		lastStreamSeq = last.StreamSequence
+	}
+	// The publish below stores the event only while last is still the
+	// aggregate's last event, so PrevHash names its real predecessor. A last
+	// event stored before chaining has no Hash, and the chain starts here.
+	data, err := chainEvent(&event, last.Hash)
+	if err != nil {
+		return domain.Event{}, err
 	}
 	msg := newEventMsg(subject, event, data, lastStreamSeq)
 	if err := s.checkPayloadSize(msg); err != nil {
@@ -120,26 +127,26 @@ func (s *Store) checkPayloadSize(msg *nats.Msg) error {
 	}
 }
 
-// newEvent builds the envelope for req at time now and returns it together
-// with its JSON encoding.
-func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, []byte, error) {
+// newEvent builds the envelope for req at time now, without the chain
+// hashes that chainEvent adds.
+func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, error) {
 	if req.Metadata.Actor == "" {
-		return domain.Event{}, nil, domain.Errorf(domain.EInvalid, "actor", "actor is required")
+		return domain.Event{}, domain.Errorf(domain.EInvalid, "actor", "actor is required")
 	}
 	if req.Draft.Type == "" {
-		return domain.Event{}, nil, domain.Errorf(domain.EInvalid, "type", "event type is required")
+		return domain.Event{}, domain.Errorf(domain.EInvalid, "type", "event type is required")
 	}
 
 	payload, err := encodePayload(req.Draft.Payload)
 	if err != nil {
-		return domain.Event{}, nil, err
+		return domain.Event{}, err
 	}
 
 	eventID := req.Metadata.EventID
 	if eventID == "" {
 		generated, err := uuid.NewV7()
 		if err != nil {
-			return domain.Event{}, nil, fmt.Errorf("append %s event: generate event id: %w", req.AggregateKind, err)
+			return domain.Event{}, fmt.Errorf("append %s event: generate event id: %w", req.AggregateKind, err)
 		}
 		eventID = generated.String()
 	}
@@ -166,21 +173,38 @@ func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, []byte, er
 		CausationID:   req.Metadata.CausationID,
 		Payload:       payload,
 	}
-	data, err := json.Marshal(event)
-	if err != nil {
-		return domain.Event{}, nil, fmt.Errorf("append %s event: encode envelope: %w", req.AggregateKind, err)
-	}
-	return event, data, nil
+	return event, nil
 }
 
-// encodePayload returns the payload as JSON. A json.RawMessage is kept as
-// it is after checking that it is valid JSON.
+// chainEvent sets the event's PrevHash and Hash and returns its JSON
+// encoding.
+func chainEvent(event *domain.Event, prevHash string) ([]byte, error) {
+	event.PrevHash = prevHash
+	hash, err := domain.ChainHash(*event)
+	if err != nil {
+		return nil, fmt.Errorf("append %s event: %w", event.AggregateKind, err)
+	}
+	event.Hash = hash
+	data, err := json.Marshal(event)
+	if err != nil {
+		return nil, fmt.Errorf("append %s event: encode envelope: %w", event.AggregateKind, err)
+	}
+	return data, nil
+}
+
+// encodePayload returns the payload as JSON. A json.RawMessage is brought
+// into the form json.Marshal stores it in, compact with <, > and & escaped,
+// because the chain hash covers the payload text as stored.
 func encodePayload(payload any) (json.RawMessage, error) {
 	if raw, ok := payload.(json.RawMessage); ok {
 		if !json.Valid(raw) {
 			return nil, domain.Errorf(domain.EInvalid, "payload", "payload is not valid JSON")
 		}
-		return raw, nil
+		stored, err := json.Marshal(raw)
+		if err != nil {
+			return nil, domain.Errorf(domain.EInvalid, "payload", "encode payload: %v", err)
+		}
+		return stored, nil
 	}
 	data, err := json.Marshal(payload)
 	if err != nil {

@@ -159,6 +159,8 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 			Source:      AllSubjects,
 			Destination: AllLiveSubjects,
 		},
+		// AppendBatch commits several events of one command all or none.
+		AllowAtomicPublish: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open event store: create or update stream %s: %w", name, err)

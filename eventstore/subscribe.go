@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -28,7 +29,10 @@ const (
 // A handle error or an undecodable message is logged with its stream
 // sequence and subject, and delivery continues with the next event. One bad
 // event must not wedge a projection. The projection then lacks that event,
-// so the error log line needs an operator's attention.
+// so the error log line needs an operator's attention. An undecodable
+// message, or one whose envelope names another aggregate than its subject,
+// reaches handle as an event with only StreamSequence set, so a reader that
+// waits for a stream position still gets past it.
 //
 // stop ends delivery and returns after the last handle call has returned.
 // It must not be called from inside handle, which would deadlock.
@@ -169,11 +173,16 @@ func (sub *subscription) deliver(msg jetstream.Msg) {
 	sub.next = streamSeq + 1
 
 	event, err := decodeEnvelope(msg.Data(), streamSeq, msg.Subject())
+	if err == nil && msg.Subject() != Subject(event.AggregateKind, event.AggregateID) {
+		err = fmt.Errorf("event %s names %s %s, which does not live on subject %s",
+			event.ID, event.AggregateKind, event.AggregateID, msg.Subject())
+	}
 	if err != nil {
 		log.Error("subscription skipped undecodable event",
 			"stream_seq", streamSeq, "subject", msg.Subject(), "error", err)
-		return
+		event = domain.Event{StreamSequence: streamSeq}
 	}
+	event.BatchIndex, event.BatchSize = batchPosition(msg.Headers())
 	if err := sub.handle(event); err != nil {
 		log.Error("subscription handler failed, continuing with the next event",
 			"stream_seq", streamSeq, "subject", msg.Subject(),
@@ -207,4 +216,18 @@ func (sub *subscription) reopen(ctx context.Context) bool {
 		sub.store.log.Warn("subscription reopen failed, retrying",
 			"filter", sub.filter, "next_stream_seq", sub.next, "retry_in", delay.String(), "error", err)
 	}
+}
+
+// batchPosition reads an event's place in its atomic batch from the headers
+// AppendBatch sets; an event stored alone is 0 of 1.
+func batchPosition(h nats.Header) (index, size int) {
+	size, err := strconv.Atoi(h.Get(HeaderBatchSize))
+	if err != nil || size < 1 {
+		return 0, 1
+	}
+	index, err = strconv.Atoi(h.Get(HeaderBatchIndex))
+	if err != nil || index < 0 || index >= size {
+		return 0, 1
+	}
+	return index, size
 }

@@ -541,3 +541,20 @@ func TestOpenAPILevelStreamFraming(t *testing.T) {
 		t.Errorf("stream data does not match the Event schema: %v", err)
 	}
 }
+
+// AppendBatch appends the drafts one by one; this test store needs no
+// atomicity, since nothing reads it concurrently.
+func (s *memoryStore) AppendBatch(ctx context.Context, req domain.AppendRequest, drafts []domain.Draft) ([]domain.Event, error) {
+	var out []domain.Event
+	for i, d := range drafts {
+		one := req
+		one.Draft = d
+		one.ExpectedSequence = req.ExpectedSequence + uint64(i)
+		ev, err := s.Append(ctx, one)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}

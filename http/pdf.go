@@ -22,11 +22,7 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	doc, err := s.document(view)
-	if err != nil {
-		writeProblem(w, r, err)
-		return
-	}
+	doc := PlanDocument(s.cfg.Read, view, "planledger "+s.cfg.Version)
 
 	select {
 	case s.pdfs <- struct{}{}:
@@ -50,23 +46,26 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// document gathers what a printed plan shows besides the plan itself: the
-// org names, its level and, for an SIP, its DIP, all as of the same instant.
-func (s *Server) document(view projections.PlanView) (pdf.Document, error) {
+// PlanDocument gathers what a printed plan shows besides the plan itself:
+// the org names, its level and, for an SIP, its DIP, all as of the same
+// instant. producer is the PDF Producer. The plan PDF endpoint and
+// "planledger verify -pdf" both build documents here, so a reprint for
+// verification gives the same bytes.
+func PlanDocument(read *projections.Projector, view projections.PlanView, producer string) pdf.Document {
 	plan := view.Plan
-	org, _ := s.cfg.Read.Org(plan.OrgCode)
-	district, _ := s.cfg.Read.Org(domain.DistrictCodeOf(plan.OrgCode))
+	org, _ := read.Org(plan.OrgCode)
+	district, _ := read.Org(domain.DistrictCodeOf(plan.OrgCode))
 	doc := pdf.Document{
 		Plan: plan, OrgName: org.Name, DistrictName: district.Name,
-		Level: s.cfg.Read.LevelAt(plan.OrgCode, view.AsOf), AsOf: view.AsOf.Instant, AsOfBasis: view.AsOf.Basis,
+		Level: read.LevelAt(plan.OrgCode, view.AsOf), AsOf: view.AsOf.Instant, AsOfBasis: view.AsOf.Basis,
 		LastSequence: view.LastSequence, PlanVersion: view.ThroughVersion, LastRecordedAt: view.LastRecordedAt,
-		Producer: "planledger " + s.cfg.Version,
+		Producer: producer, ChainHash: view.LastHash,
 	}
 	if plan.Kind == domain.PlanSIP {
-		dv, err := s.cfg.Read.PlanAt(plan.DistrictPlanID, view.AsOf)
+		dv, err := read.PlanAt(plan.DistrictPlanID, view.AsOf)
 		if err == nil {
 			doc.DistrictPlan = &dv.Plan
 		}
 	}
-	return doc, nil
+	return doc
 }

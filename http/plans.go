@@ -83,7 +83,7 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
 }
 
 type createPlanRequest struct {
-	domain.CreatePlan
+	domain.NewPlan
 	EffectiveDate string `json:"effective_date"`
 }
 
@@ -98,7 +98,7 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	res, err := s.cfg.Commands.CreatePlan(r.Context(), meta, req.CreatePlan)
+	res, err := s.cfg.Commands.CreatePlan(r.Context(), meta, req.NewPlan)
 	if err != nil {
 		writeWriteError(w, r, err, nil)
 		return

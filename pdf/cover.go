@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/planledger/planledger/domain"
 )
@@ -70,11 +71,26 @@ func (r *renderer) coverFacts() []fact {
 	facts = append(facts,
 		fact{"Statutory basis", text(basis)},
 		fact{"Plan ID", text(p.ID)},
-		fact{"As of", text(r.asOfDetail())})
+		fact{"As of", r.asOfParas()})
 	if p.Note != "" {
 		facts = append(facts, fact{"Note", text(p.Note)})
 	}
 	return facts
+}
+
+// asOfParas states which events the PDF reflects and, when the last one is
+// chained, its full chain hash. The hash is printed in groups of 16 hex
+// digits, because at body size it is wider than the value column.
+func (r *renderer) asOfParas() []para {
+	paras := []para{{text: r.asOfDetail()}}
+	if h := r.doc.ChainHash; h != "" {
+		var groups []string
+		for i := 0; i < len(h); i += footerHashDigits {
+			groups = append(groups, h[i:min(i+footerHashDigits, len(h))])
+		}
+		paras = append(paras, para{text: "Chain hash " + strings.Join(groups, " ")})
+	}
+	return paras
 }
 
 // levelParas describes the org's accountability level and its source.

@@ -36,6 +36,10 @@ type Document struct {
 	// give the same bytes.
 	LastRecordedAt time.Time
 	Producer       string // the PDF Producer, e.g. "planledger 0.1.0", or "planledger" when empty
+	// ChainHash is the chain hash (domain.ChainHash) of the event at
+	// LastSequence. The footer prints its first 16 hex digits and the cover
+	// all 64. Empty, for an event stored before chaining, prints neither.
+	ChainHash string
 }
 
 // Page geometry in millimetres (US Letter, portrait).
@@ -98,6 +102,9 @@ func validate(doc Document) error {
 	if doc.LastRecordedAt.IsZero() {
 		return fmt.Errorf("render plan %s: LastRecordedAt is zero; set it to the recorded time of the last event included", doc.Plan.ID)
 	}
+	if doc.ChainHash != "" && !isChainHash(doc.ChainHash) {
+		return fmt.Errorf("render plan %s: chain hash %q is not 64 lowercase hex digits", doc.Plan.ID, doc.ChainHash)
+	}
 	return nil
 }
 
@@ -134,6 +141,7 @@ func newRenderer(doc Document) (*renderer, error) {
 	pdf.SetAuthor(clean(r.orgName()), true)
 	pdf.SetSubject(clean(r.subject()), true)
 	pdf.SetLang("en-US")
+	pdf.SetXmpMetadata(xmpPacket(doc, producer))
 
 	pdf.SetMargins(marginLeft, marginTop, marginRight)
 	// Every break is made by the layout code before it draws. The automatic
@@ -207,7 +215,7 @@ func (r *renderer) pageHeader() {
 	}
 }
 
-// pageFooter prints the page number and the as-of line. Both are
+// pageFooter prints the page line and the as-of line. Both are
 // left-aligned because the library aligns the page-count alias by its own
 // width, not by the width of the number that replaces it.
 func (r *renderer) pageFooter() {
@@ -217,7 +225,7 @@ func (r *renderer) pageFooter() {
 	y := r.pdf.GetY()
 	r.pdf.Line(marginLeft, y-1, marginLeft+w, y-1)
 	r.pdf.SetXY(marginLeft, y)
-	r.pdf.CellFormat(w, 4, fmt.Sprintf("Page %d of {nb}", r.pdf.PageNo()), "", 0, "L", false, 0, "")
+	r.pdf.CellFormat(w, 4, r.pageLine(), "", 0, "L", false, 0, "")
 	r.pdf.SetXY(marginLeft, y+4)
 	r.pdf.CellFormat(w, 4, r.asOfLine(), "", 0, "L", false, 0, "")
 }
@@ -225,6 +233,18 @@ func (r *renderer) pageFooter() {
 // asOfLine states which events the PDF reflects.
 func (r *renderer) asOfLine() string {
 	return "As of " + r.asOfDetail()
+}
+
+// pageLine is the footer's first line: the page number and, when the last
+// event included is chained, the start of its chain hash. The hash goes
+// here because the as-of line, with a nanosecond instant, nearly fills the
+// width already.
+func (r *renderer) pageLine() string {
+	line := fmt.Sprintf("Page %d of {nb}", r.pdf.PageNo())
+	if r.doc.ChainHash != "" {
+		line += " · chain " + r.doc.ChainHash[:footerHashDigits]
+	}
+	return line
 }
 
 // asOfDetail is asOfLine without its leading "As of". The instant keeps its

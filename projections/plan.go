@@ -16,6 +16,7 @@ type PlanView struct {
 	LastSequence       uint64    `json:"last_sequence"`
 	LastStreamSequence uint64    `json:"last_stream_sequence"`
 	LastRecordedAt     time.Time `json:"last_recorded_at"`
+	LastHash           string    `json:"last_hash,omitempty"` // chain hash of the event at LastSequence, "" if unchained
 	Version            uint64    `json:"version"`
 	// ThroughVersion is the last version the read considered: Version unless
 	// the caller pinned an earlier one.
@@ -42,8 +43,18 @@ func (p *Projector) PlanAt(id string, at AsOf) (PlanView, error) {
 // change recorded later, even one that takes effect earlier, cannot alter
 // a read made before it. Version 0 means every event recorded so far.
 // A printed plan states its version, which makes any print reproducible.
+// The view's plan may share nested slices, such as an objective's
+// standards, with other views and with Plan's result, so callers must not
+// modify them in place.
 func (p *Projector) PlanAtVersion(id string, at AsOf, version uint64) (PlanView, error) {
-	events, ok := p.planEvents(id)
+	return p.planAtVersion(id, at, version, true)
+}
+
+// planAtVersion implements PlanAtVersion. With useSnapshots it starts from
+// the latest plan snapshot that the read includes in full, which gives the
+// same view as folding every event from the first.
+func (p *Projector) planAtVersion(id string, at AsOf, version uint64, useSnapshots bool) (PlanView, error) {
+	events, snapshots, ok := p.planHistory(id)
 	if !ok {
 		return PlanView{}, domain.Errorf(domain.ENotFound, "id", "plan %s not found", id)
 	}
@@ -55,9 +66,27 @@ func (p *Projector) PlanAtVersion(id string, at AsOf, version uint64) (PlanView,
 		}
 		version = latest
 	}
+
 	view := PlanView{AsOf: at, Version: latest, ThroughVersion: version}
 	created := false
-	for _, e := range events[:version] {
+	start := 0
+	var s *planSnapshot
+	if useSnapshots {
+		s = usablePlanSnapshot(snapshots, at, int(version))
+	}
+	if s != nil {
+		// The snapshot's events start with the plan's creation and the read
+		// includes all of them, so a full fold would end in this state.
+		last := events[s.count-1]
+		view.Plan = *clonePlan(s.plan)
+		view.LastSequence = last.Sequence
+		view.LastStreamSequence = last.StreamSequence
+		view.LastRecordedAt = last.RecordedAt
+		view.LastHash = last.Hash
+		created = true
+		start = s.count
+	}
+	for _, e := range events[start:version] {
 		if !at.Includes(e) {
 			continue
 		}
@@ -73,6 +102,7 @@ func (p *Projector) PlanAtVersion(id string, at AsOf, version uint64) (PlanView,
 		view.LastSequence = e.Sequence
 		view.LastStreamSequence = e.StreamSequence
 		view.LastRecordedAt = e.RecordedAt
+		view.LastHash = e.Hash
 	}
 	if !created {
 		first := events[0]

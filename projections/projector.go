@@ -9,11 +9,13 @@ package projections
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/planledger/planledger/domain"
 )
@@ -33,6 +35,7 @@ type Projector struct {
 	sips      map[sipKey]string
 	sequences map[string]uint64 // kind/id -> last aggregate sequence
 	eventIDs  map[string]EventRef
+	pending   []domain.Event // the part of an atomic batch received so far
 	feeds     map[*levelFeed]struct{}
 }
 
@@ -43,9 +46,17 @@ type EventRef struct {
 	Sequence    uint64
 }
 
+// planRecord is one plan's events and folded state. Its events and
+// snapshots slices only ever grow, so a reader may keep a copy of either
+// slice header after releasing the lock.
 type planRecord struct {
 	events  []domain.Event
 	current *domain.Plan
+
+	snapshots    []planSnapshot // every planSnapshotEvery events; see add
+	maxEffective time.Time      // latest EffectiveAt among events
+	maxRecorded  time.Time      // latest RecordedAt among events
+	foldFailed   bool           // an event failed to fold, so no later snapshot is taken
 }
 
 type sipKey struct {
@@ -76,19 +87,58 @@ func New(log *slog.Logger) *Projector {
 // applied (a redelivery) is ignored. An event that cannot be folded is
 // returned as an error after the position advances, so one bad event cannot
 // stall every later read.
+//
+// The events of an atomic batch (BatchSize > 1) are held until the batch's
+// last one arrives and then applied together under one lock, so no reader
+// sees part of a batch and Applied never points into one.
 func (p *Projector) Apply(e domain.Event) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if e.StreamSequence != 0 && e.StreamSequence <= p.applied {
 		return nil
 	}
-	err := p.apply(e)
-	if e.StreamSequence > p.applied {
-		p.applied = e.StreamSequence
+	if e.BatchSize > 1 {
+		if e.BatchIndex == 0 {
+			p.pending = p.pending[:0]
+		}
+		p.pending = append(p.pending, e)
+		if e.BatchIndex < e.BatchSize-1 {
+			return nil
+		}
+		batch := p.pending
+		p.pending = nil
+		if len(batch) != e.BatchSize {
+			p.advance(e.StreamSequence)
+			return fmt.Errorf("apply batch ending at stream sequence %d: got %d of its %d events",
+				e.StreamSequence, len(batch), e.BatchSize)
+		}
+		var errs []error
+		for _, b := range batch {
+			if err := p.apply(b); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		p.advance(e.StreamSequence)
+		return errors.Join(errs...)
+	}
+	var err error
+	if e.ID == "" {
+		// The store could not decode this message; only its position counts.
+		err = fmt.Errorf("skip undecodable message at stream sequence %d", e.StreamSequence)
+	} else {
+		err = p.apply(e)
+	}
+	p.advance(e.StreamSequence)
+	return err
+}
+
+// advance moves the applied position and wakes waiters; p.mu is held.
+func (p *Projector) advance(streamSeq uint64) {
+	if streamSeq > p.applied {
+		p.applied = streamSeq
 	}
 	close(p.changed)
 	p.changed = make(chan struct{})
-	return err
 }
 
 func (p *Projector) apply(e domain.Event) error {
@@ -128,15 +178,10 @@ func (p *Projector) applyPlan(e domain.Event) error {
 		rec = &planRecord{current: &domain.Plan{}}
 		p.plans[e.AggregateID] = rec
 	}
-	rec.events = append(rec.events, e)
-
-	// Fold into a copy so readers holding the previous pointer never see a
-	// half-applied plan.
-	next := clonePlan(rec.current)
-	if err := next.Apply(e); err != nil {
+	if err := rec.add(e); err != nil {
 		return err
 	}
-	rec.current = next
+	next := rec.current
 	if e.Type == domain.TypePlanCreated {
 		p.orgPlans[next.OrgCode] = append(p.orgPlans[next.OrgCode], next.ID)
 		if next.Kind == domain.PlanSIP {
@@ -326,6 +371,18 @@ func (p *Projector) Stats() map[string]int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	return map[string]int{"orgs": len(p.orgs), "plans": len(p.plans), "level_events": len(p.levelLog)}
+}
+
+// planHistory returns a plan's events and snapshots without copying them,
+// which is safe because both slices only grow. Callers must not modify them.
+func (p *Projector) planHistory(id string) ([]domain.Event, []planSnapshot, bool) {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	rec, ok := p.plans[id]
+	if !ok {
+		return nil, nil, false
+	}
+	return rec.events, rec.snapshots, true
 }
 
 func (p *Projector) planEvents(id string) ([]domain.Event, bool) {

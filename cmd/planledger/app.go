@@ -29,6 +29,7 @@ type App struct {
 	Read     *projections.Projector
 	stopSub  func()
 	closed   chan struct{} // closed when the NATS connection has closed
+	snap     *snapshotter  // nil when read-model snapshots are off
 }
 
 // OpenApp connects to the store (starting the embedded server unless an
@@ -103,19 +104,23 @@ func isReplicasNotSupported(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == errCodeReplicasNotSupported
 }
 
-// catchUp follows the whole log into the read model and waits until it has
-// applied everything stored before start, logging progress on long replays.
+// catchUp restores the read model from its snapshot, when there is a
+// usable one, follows the log from there and waits until it has applied
+// everything stored before start, logging progress on long replays.
 func (a *App) catchUp(ctx context.Context) error {
 	last, err := a.Store.LastSequence(ctx)
 	if err != nil {
 		return err
 	}
 	start := time.Now()
+	a.snap = openSnapshotter(ctx, a.Store, a.Read, a.log)
+	restored := a.snap.restore(ctx, last)
 	// The subscription lives until Close, not until the start-up context ends.
-	a.stopSub, err = a.Store.Subscribe(context.WithoutCancel(ctx), 0, "", func(e domain.Event) error {
+	a.stopSub, err = a.Store.Subscribe(context.WithoutCancel(ctx), restored+1, "", func(e domain.Event) error {
 		if err := a.Read.Apply(e); err != nil {
 			a.log.Error("projection skipped an event", "stream_seq", e.StreamSequence, "type", e.Type, "err", err)
 		}
+		a.snap.noteApplied(e.StreamSequence)
 		return nil
 	})
 	if err != nil {
@@ -132,8 +137,10 @@ func (a *App) catchUp(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			a.log.Info("read model caught up", "events", last, "duration_ms", time.Since(start).Milliseconds(),
-				"counts", a.Read.Stats())
+			a.log.Info("read model caught up", "events", last, "restored_stream_seq", restored,
+				"duration_ms", time.Since(start).Milliseconds(), "counts", a.Read.Stats())
+			a.snap.save(context.WithoutCancel(ctx), slog.LevelInfo)
+			a.snap.startLoop()
 			return nil
 		case <-tick.C:
 			a.log.Info("replaying events", "applied", a.Read.Applied(), "total", last)
@@ -158,12 +165,15 @@ func (a *App) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Close stops following the log, drains the connection so acknowledged
-// publishes are flushed, and stops the embedded server.
+// Close stops following the log, saves a read-model snapshot, drains the
+// connection so acknowledged publishes are flushed, and stops the embedded
+// server.
 func (a *App) Close() {
+	a.snap.stopLoop()
 	if a.stopSub != nil {
 		a.stopSub()
 	}
+	a.snap.save(context.Background(), slog.LevelInfo)
 	if a.nc != nil {
 		if err := a.nc.Drain(); err != nil {
 			a.log.Warn("drain nats connection", "err", err)

@@ -669,3 +669,53 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 		t.Errorf("retry after restart moved the stream from %v to %v", before, got)
 	}
 }
+
+func TestCreatePlanWithGoalsIsAtomic(t *testing.T) {
+	srv, base := testServer(t, t.TempDir())
+	defer srv.Close(context.Background())
+	actor := map[string]string{"X-Actor": "principal@abington"}
+	dip := call(t, "POST", base+"/v1/plans", actor, `{"kind": "dip", "org_code": "00010000", "first_year": 2021,
+		"last_year": 2023, "title": "Abington DIP", "objectives": [{"title": "Literacy", "standards": ["curriculum_instruction"],
+		"outcomes": [{"description": "Grade 3 ELA meeting expectations", "target": "60%"}]}]}`)
+	wantStatus(t, dip, http.StatusCreated)
+	dipPlan := dip.json(t)["plan"].(map[string]any)
+	objectiveID := dipPlan["objectives"].([]any)[0].(map[string]any)["id"].(string)
+
+	goal := func(title, measures string) string {
+		return `{"title": "` + title + `", "objectives": ["` + objectiveID + `"], "measures": ` + measures + `}`
+	}
+	good := `[{"description": "Chronic absence", "target": "10%"}]`
+
+	t.Run("a bad goal rejects the whole plan", func(t *testing.T) {
+		before := appliedSeq(t, base)
+		r := call(t, "POST", base+"/v1/plans", actor, `{"kind": "sip", "org_code": "00010505", "district_plan_id": "`+
+			dipPlan["id"].(string)+`", "first_year": 2022, "title": "Abington High SIP", "goals": [`+
+			goal("One", good)+`, `+goal("Two", good)+`, `+goal("Three", `[]`)+`]}`)
+		wantStatus(t, r, http.StatusBadRequest)
+		if f := r.json(t)["field"]; f != "goals/2/measures" {
+			t.Errorf("field %v, want goals/2/measures", f)
+		}
+		if after := appliedSeq(t, base); after != before {
+			t.Errorf("stream moved from %v to %v", before, after)
+		}
+	})
+
+	t.Run("plan and goals are stored together", func(t *testing.T) {
+		r := call(t, "POST", base+"/v1/plans", actor, `{"kind": "sip", "org_code": "00010505", "district_plan_id": "`+
+			dipPlan["id"].(string)+`", "first_year": 2022, "title": "Abington High SIP", "goals": [`+
+			goal("One", good)+`, `+goal("Two", good)+`, `+goal("Three", good)+`]}`)
+		wantStatus(t, r, http.StatusCreated)
+		body := r.json(t)
+		if n := len(body["plan"].(map[string]any)["goals"].([]any)); n != 3 {
+			t.Errorf("created plan has %d goals, want 3", n)
+		}
+		if v := body["version"].(float64); v != 4 {
+			t.Errorf("version %v, want 4 (the plan and three goals)", v)
+		}
+		id := body["plan"].(map[string]any)["id"].(string)
+		history := call(t, "GET", base+"/v1/plans/"+id+"/history", nil, "").json(t)["items"].([]any)
+		if len(history) != 4 {
+			t.Errorf("history has %d events, want 4", len(history))
+		}
+	})
+}

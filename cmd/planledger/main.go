@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string) error {
 		err = runServe(ctx, args[1:])
 	case "import":
 		err = runImport(ctx, args[1:])
+	case "verify":
+		err = runVerify(ctx, args[1:], os.Stdout)
 	case "version":
 		fmt.Println("planledger", version)
 		return nil
@@ -61,11 +63,16 @@ commands:
   serve     run the HTTP API on the embedded (or an external) JetStream store;
             loads the bundled Massachusetts data on first start
   import    load DESE data files or a plans file into the store, with progress
+  verify    check the log's hash chains, or with -pdf FILE a printed plan
+            against the log; exits 1 when it finds a problem
   version   print the version
 
 Run "planledger <command> -h" for the flags of a command. Each flag of serve,
 and each flag that import shares with serve, can also be set by the
 environment variable named in its help text. The import flags -bundled,
--enrollments, -profile, -observations and -plans have no environment variable.
+-enrollments, -profile, -observations and -plans, and the verify flag -pdf,
+have no environment variable. Like import, verify opens the store itself:
+pass -data with a stopped server's folder or -nats with a running server's
+NATS URL.
 `)
 }

@@ -92,3 +92,35 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 		}
 	}
 }
+
+// A log whose last message cannot be decoded must not keep the server from
+// starting: the read model still reaches the stream's last sequence.
+func TestStartPastUndecodableMessage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cfg := Config{DataDir: t.TempDir(), NATSListen: "127.0.0.1:-1", Replicas: 1, LogLevel: "warn", LogFormat: "text"}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	app, err := OpenApp(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := nats.Connect(app.embedded.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(nc)
+	if _, err := js.Publish(ctx, eventstore.Subject(domain.KindPlan, "garbage"), []byte("not an event")); err != nil {
+		t.Fatal(err)
+	}
+	nc.Close()
+	app.Close()
+
+	app, err = OpenApp(ctx, cfg, quiet)
+	if err != nil {
+		t.Fatalf("restart over an undecodable last message: %v", err)
+	}
+	defer app.Close()
+	if err := app.Ready(ctx); err != nil {
+		t.Errorf("not ready after restart: %v", err)
+	}
+}
