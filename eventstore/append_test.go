@@ -1,6 +1,7 @@
 package eventstore_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -518,10 +519,13 @@ func TestAppendLargeEventUnderLimit(t *testing.T) {
 
 // TestAppendSizeCheckMatchesClient appends texts around the size limit. If
 // Append measured fewer bytes than nats.go does, some appends would fail with
-// nats.ErrMaxPayload instead of the EInvalid error.
+// nats.ErrMaxPayload instead of the too-large error.
 func TestAppendSizeCheckMatchesClient(t *testing.T) {
 	env := mustStartStore(t)
-	ctx := testContext(t)
+	// Forty appends of about 1 MiB each can outlast testTimeout on a busy
+	// machine, so this test has a longer deadline of its own.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
 	limit := env.nc.MaxPayload()
 
 	// A text as long as the limit is over it by the envelope and headers.
