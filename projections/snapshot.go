@@ -17,7 +17,7 @@ import (
 // SnapshotFormat is the version of the document Snapshot writes. Restore
 // rejects every other version, so bump it whenever the document changes or
 // a stored field changes meaning.
-const SnapshotFormat = 1
+const SnapshotFormat = 2
 
 // maxSnapshotSize bounds the decompressed document Restore reads, so a
 // corrupt or hostile value cannot exhaust memory. The bundled data
@@ -52,10 +52,14 @@ type eventRecord struct {
 	domain.Event
 	Payload      string `json:"payload"` // shadows Event.Payload in the encoding
 	PayloadBytes []byte `json:"payload_bytes,omitempty"`
+	// The envelope's JSON leaves out the batch position, but a retried
+	// plan creation reads it from the stored event, so records keep it.
+	BatchIndex int `json:"batch_index,omitempty"`
+	BatchSize  int `json:"batch_size,omitempty"`
 }
 
 func newEventRecord(e domain.Event) eventRecord {
-	r := eventRecord{Event: e}
+	r := eventRecord{Event: e, BatchIndex: e.BatchIndex, BatchSize: e.BatchSize}
 	r.Event.Payload = nil
 	if utf8.Valid(e.Payload) {
 		r.Payload = string(e.Payload)
@@ -67,6 +71,7 @@ func newEventRecord(e domain.Event) eventRecord {
 
 func (r eventRecord) event() domain.Event {
 	e := r.Event
+	e.BatchIndex, e.BatchSize = r.BatchIndex, r.BatchSize
 	switch {
 	case r.PayloadBytes != nil:
 		e.Payload = r.PayloadBytes
@@ -247,7 +252,7 @@ func (p *Projector) Restore(data []byte, check SnapshotCheck) (Checkpoint, error
 
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.applied != 0 || len(p.sequences) != 0 {
+	if p.applied != 0 || len(p.sequences) != 0 || len(p.pending) != 0 {
 		return cp, fmt.Errorf("restore read-model snapshot: projector has already applied events up to stream sequence %d", p.applied)
 	}
 	p.applied = cp.Applied
@@ -402,8 +407,9 @@ type dumpPlan struct {
 // Dump returns a canonical encoding of everything the projector holds:
 // indented JSON with maps turned into sorted lists. Two projectors that
 // applied the same events, or one restored from a snapshot of the other
-// and then fed the rest, return the same bytes. Level followers and the
-// in-memory plan snapshots are left out because they are not state.
+// and then fed the rest, return the same bytes. Level followers, the
+// in-memory plan snapshots and the part of an atomic batch still arriving
+// are left out. None of them is state at the applied stream sequence.
 func (p *Projector) Dump() ([]byte, error) {
 	s := p.copyState()
 	doc := dumpDocument{

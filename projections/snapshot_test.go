@@ -297,13 +297,17 @@ func TestRestoreRejectsBadSnapshot(t *testing.T) {
 		{"not gzip", []byte("not a snapshot"), projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, "not gzip"},
 		{"truncated", good[:len(good)/2], projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, "decompress"},
 		{"not JSON", gzipped("{"), projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, "decode"},
-		{"other format", gzipped(`{"format": 2, "origin": "PLANLEDGER@test", "applied": 1, "plans": "changed shape"}`),
-			projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, "format 2"},
+		{"newer format", gzipped(fmt.Sprintf(`{"format": %d, "origin": "PLANLEDGER@test", "applied": 1, "plans": "changed shape"}`,
+			projections.SnapshotFormat+1)), projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50},
+			fmt.Sprintf("format %d", projections.SnapshotFormat+1)},
+		{"older format", gzipped(fmt.Sprintf(`{"format": %d, "origin": "PLANLEDGER@test", "applied": 1}`, projections.SnapshotFormat-1)),
+			projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, fmt.Sprintf("format %d", projections.SnapshotFormat-1)},
 		{"no format", gzipped(`{"origin": "PLANLEDGER@test", "applied": 1}`),
 			projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, "format 0"},
 		{"other origin", good, projections.SnapshotCheck{Origin: "PLANLEDGER@other", LastSequence: 50}, "event log"},
 		{"past the stream", good, projections.SnapshotCheck{Origin: testOrigin, LastSequence: 49}, "past the stream's last sequence 49"},
-		{"plan without events", gzipped(`{"format": 1, "origin": "PLANLEDGER@test", "applied": 1, "plans": [{"id": "x", "events": []}]}`),
+		{"plan without events", gzipped(fmt.Sprintf(`{"format": %d, "origin": "PLANLEDGER@test", "applied": 1, "plans": [{"id": "x", "events": []}]}`,
+			projections.SnapshotFormat)),
 			projections.SnapshotCheck{Origin: testOrigin, LastSequence: 50}, "without events"},
 	}
 	for _, tt := range tests {
@@ -380,5 +384,64 @@ func TestRestoreRebuildsPlanSnapshots(t *testing.T) {
 			}
 			checkSameView(t, restored, at, 0)
 		}
+	}
+}
+
+// A snapshot taken at any point of a log with an atomic batch, including
+// while part of the batch has arrived, resumes to the same state, and the
+// restored events keep their batch positions.
+func TestSnapshotAroundBatch(t *testing.T) {
+	l := newEventLog(t)
+	at := day(2016, time.July, 1)
+	events := []domain.Event{
+		l.build(domain.KindOrg, districtCode, domain.TypeOrgRegistered, domain.OrgRegistered{Org: domain.Org{
+			Code: districtCode, Type: domain.OrgDistrict, Name: "Example District", DistrictCode: districtCode}}, at, at),
+		l.build(domain.KindPlan, dipID, domain.TypePlanCreated, createDIP(dipID, districtCode, "District plan"), at, at),
+		l.build(domain.KindPlan, dipID, domain.TypeObjectiveAdded, domain.ObjectiveAdded{Objective: objective(objectiveAID, "A")}, at, at),
+		l.build(domain.KindPlan, dipID, domain.TypeObjectiveAdded, domain.ObjectiveAdded{Objective: objective(objectiveBID, "B")}, at, at),
+		l.build(domain.KindPlan, dipID, domain.TypePlanRetitled, domain.PlanRetitled{Title: "Retitled"}, at, at),
+	}
+	for i := range events {
+		events[i].BatchSize = 1
+	}
+	for i := 1; i <= 3; i++ {
+		events[i].BatchIndex, events[i].BatchSize = i-1, 3
+	}
+	full := projections.New(slog.New(slog.DiscardHandler))
+	for _, e := range events {
+		if err := full.Apply(e); err != nil {
+			t.Fatalf("apply event %d: %v", e.StreamSequence, err)
+		}
+	}
+	want := dump(t, full)
+
+	for cut := range len(events) + 1 {
+		t.Run(fmt.Sprint(cut), func(t *testing.T) {
+			crashed := projections.New(slog.New(slog.DiscardHandler))
+			for _, e := range events[:cut] {
+				crashed.Apply(e)
+			}
+			cp, data := snapshot(t, crashed)
+			resumed := restore(t, data, uint64(len(events)))
+			// A subscription resumes at the stream sequence after the
+			// checkpoint, which is the batch's first event when the cut
+			// fell inside it.
+			for _, e := range events[cp.Applied:] {
+				if err := resumed.Apply(e); err != nil {
+					t.Fatalf("apply event %d after restore: %v", e.StreamSequence, err)
+				}
+			}
+			checkSameDump(t, dump(t, resumed), want)
+			for _, e := range events[1:4] {
+				got, ok := resumed.StoredEvent(e.ID)
+				if !ok {
+					t.Fatalf("restored projector lacks event %s", e.ID)
+				}
+				if got.BatchIndex != e.BatchIndex || got.BatchSize != e.BatchSize {
+					t.Errorf("event %s: got batch position %d of %d, want %d of %d",
+						e.ID, got.BatchIndex, got.BatchSize, e.BatchIndex, e.BatchSize)
+				}
+			}
+		})
 	}
 }
