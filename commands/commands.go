@@ -182,9 +182,9 @@ func (s *Service) ChangeLevel(ctx context.Context, meta Meta, c domain.ChangeLev
 	return s.appendResult(ctx, domain.KindLevel, c.OrgCode, expected, meta, d)
 }
 
-// appendResult appends and wraps the event. A keyed retry that raced its
-// first attempt past the read-model check gets that attempt's event back
-// from the store, which matches event ids; it is not flagged as replayed.
+// appendResult appends and wraps the event. A keyed retry can race its first
+// attempt past the read-model check. The store then matches the event id
+// and returns the first attempt's event, which is not flagged as replayed.
 func (s *Service) appendResult(ctx context.Context, kind, id string, expected uint64, meta Meta, d domain.Draft) (Result, error) {
 	ev, err := s.append(ctx, kind, id, expected, meta, d)
 	if err != nil {
@@ -207,9 +207,9 @@ var slotNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("github.com/planledge
 // because each is a new aggregate. So the creation event's id is derived
 // from the slot: JetStream's message deduplication then stores only the
 // first, and the second gets a conflict.
-// NOTE: deduplication holds for the stream's duplicate window (two minutes
-// by default); after that the read model, which applies events within
-// milliseconds, is what rejects the second plan.
+// NOTE: deduplication holds only for the stream's duplicate window (two
+// minutes by default). After that the read model, which applies events
+// within milliseconds, is what rejects the second plan.
 func (s *Service) CreatePlan(ctx context.Context, meta Meta, n domain.NewPlan) (Result, error) {
 	if err := checkActor(meta); err != nil {
 		return Result{}, err
@@ -263,7 +263,7 @@ func slotEventID(kind domain.PlanKind, orgCode string, firstYear int) string {
 }
 
 // replayedCreate returns the creation event of plan c.ID when that plan
-// already holds the slot c asks for, which is what a retried create sees.
+// already holds the slot c requests, as it does for a retried create.
 func (s *Service) replayedCreate(c domain.CreatePlan) (domain.Event, bool) {
 	plan, ok := s.read.Plan(c.ID)
 	if !ok {
@@ -273,7 +273,7 @@ func (s *Service) replayedCreate(c domain.CreatePlan) (domain.Event, bool) {
 	if !ok || ev.AggregateID != plan.ID || plan.Kind != c.Kind || plan.OrgCode != c.OrgCode || plan.FirstYear != c.FirstYear {
 		return domain.Event{}, false
 	}
-	// The first attempt answered with its batch's last event.
+	// The first attempt's response named its batch's last event.
 	if ev.BatchSize > 1 {
 		if last, ok := s.read.PlanEvent(plan.ID, uint64(ev.BatchSize)); ok {
 			return last, true

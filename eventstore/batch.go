@@ -42,7 +42,7 @@ func (s *Store) AppendBatch(ctx context.Context, req domain.AppendRequest, draft
 	case len(drafts) == 0:
 		return nil, domain.Errorf(domain.EInvalid, "events", "a batch needs at least one event")
 	case len(drafts) > maxBatch:
-		return nil, domain.Errorf(domain.ETooLarge, "events", "a batch holds at most %d events, not %d", maxBatch, len(drafts))
+		return nil, domain.Errorf(domain.ETooLarge, "events", "a batch is limited to %d events; this one has %d", maxBatch, len(drafts))
 	case len(drafts) == 1:
 		req.Draft = drafts[0]
 		ev, err := s.Append(ctx, req)
@@ -176,8 +176,8 @@ type batchAck struct {
 }
 
 // publishBatch sends the messages and returns the stream sequence of the
-// first. Messages before the last are published without a reply; the
-// server answers the committing one for the whole batch.
+// first. Messages before the last are published without a reply, because
+// the server acknowledges the whole batch in its reply to the last one.
 func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg) (uint64, error) {
 	for _, msg := range msgs[:len(msgs)-1] {
 		if err := s.nc.PublishMsg(msg); err != nil {

@@ -148,7 +148,7 @@ func (a *App) catchUp(ctx context.Context) error {
 	}
 }
 
-// Ready reports whether the store answers and the read model is current.
+// Ready reports whether the store responds and the read model is current.
 func (a *App) Ready(ctx context.Context) error {
 	if a.nc == nil || !a.nc.IsConnected() {
 		return fmt.Errorf("not connected to NATS")
