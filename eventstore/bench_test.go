@@ -25,15 +25,16 @@ import (
 // The benchmarks in this file compare planledger's event store with raw
 // JetStream on the same embedded server in the same process. Each one runs
 // a raw baseline first and then planledger's operation as sub-benchmarks.
-// The later sub-benchmarks report x_of_raw: the baseline's time per
-// operation divided by their own, so 0.5 means half the raw throughput. The
-// metric is missing when a -bench pattern skips the baseline.
+// The sub-benchmarks that do the baseline's work report x_of_raw: the
+// baseline's time per operation divided by their own, so 0.5 means half the
+// raw throughput. The metric is missing when a -bench pattern skips the
+// baseline.
 // docs/benchmarks.md records the command and the figures.
 
 // The raw baseline stream takes the subjects raw.>, because JetStream
 // rejects a second stream whose subjects overlap planledger.>. It has file
 // storage and one replica like the planledger stream, and the server's
-// defaults otherwise, so no republish and no deny flags.
+// defaults otherwise: no republish, no deny flags and no atomic batches.
 const (
 	rawStreamName    = "RAW"
 	rawSubjectPrefix = "raw"
