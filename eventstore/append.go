@@ -39,9 +39,20 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	}
 
 	subject := Subject(kind, id)
-	last, found, err := s.lastEvent(ctx, subject)
-	if err != nil {
-		return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
+	last, found := s.cachedLast(subject)
+	// A writer creating an aggregate states 0, and the server rejects the
+	// publish if the subject has any message, so nothing needs reading.
+	newAggregate := !found && req.ExpectedSequence == 0
+	if !newAggregate && (!found || last.Sequence != req.ExpectedSequence) {
+		// Without a matching entry, read the truth: the request may be a
+		// retry, or another writer may have moved the aggregate on.
+		last, found, err = s.lastEvent(ctx, subject)
+		if err != nil {
+			return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
+		}
+		if found {
+			s.rememberLast(subject, last)
+		}
 	}
 	// A retry whose event is already the aggregate's last one returns it,
 	// even after the server's duplicate window has passed.
@@ -76,6 +87,7 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	}
 	ack, err := s.js.PublishMsg(ctx, msg)
 	if err != nil {
+		s.forgetLast(subject)
 		if !isConcurrentWrite(err) {
 			return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
 		}
@@ -86,10 +98,12 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 		return s.conflictOrStored(ctx, req, current.Sequence)
 	}
 	if ack.Duplicate {
+		s.forgetLast(subject)
 		return s.storedDuplicate(ctx, req, event.ID, ack.Sequence)
 	}
 
 	event.StreamSequence = ack.Sequence
+	s.rememberLast(subject, event)
 	return event, nil
 }
 

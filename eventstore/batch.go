@@ -71,6 +71,7 @@ func (s *Store) AppendBatch(ctx context.Context, req domain.AppendRequest, draft
 	}
 	first, err := s.publishBatch(ctx, msgs)
 	if err != nil {
+		s.forgetLast(subject)
 		if isDuplicateInBatch(err) {
 			// A message id of the batch is already stored: either this is a
 			// retry of a batch that went through, or the first event's id,
@@ -96,6 +97,7 @@ func (s *Store) AppendBatch(ctx context.Context, req domain.AppendRequest, draft
 	for i := range events {
 		events[i].StreamSequence = first + uint64(i)
 	}
+	s.rememberLast(subject, events[len(events)-1])
 	return events, nil
 }
 

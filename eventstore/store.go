@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -92,9 +93,42 @@ type Store struct {
 	// beforePublish, when set by a test, runs between Append's sequence
 	// check and its publish, where a concurrent writer can interleave.
 	beforePublish func()
+
+	// lastMu guards lastKnown, the last event this Store stored or read per
+	// subject. Append states it to the server instead of reading it first;
+	// the server's expected-sequence check stays authoritative, so a stale
+	// entry can only cause a rejection, after which Append reads afresh.
+	lastMu    sync.Mutex
+	lastKnown map[string]domain.Event
 }
 
 var _ domain.EventStore = (*Store)(nil)
+
+// cachedLast returns the last event this Store knows for subject.
+func (s *Store) cachedLast(subject string) (domain.Event, bool) {
+	s.lastMu.Lock()
+	defer s.lastMu.Unlock()
+	e, ok := s.lastKnown[subject]
+	return e, ok
+}
+
+// rememberLast records e as subject's last event, unless a later one is
+// already known.
+func (s *Store) rememberLast(subject string, e domain.Event) {
+	s.lastMu.Lock()
+	defer s.lastMu.Unlock()
+	if known, ok := s.lastKnown[subject]; ok && known.Sequence >= e.Sequence {
+		return
+	}
+	s.lastKnown[subject] = e
+}
+
+// forgetLast drops subject's entry after a rejection or failure.
+func (s *Store) forgetLast(subject string) {
+	s.lastMu.Lock()
+	defer s.lastMu.Unlock()
+	delete(s.lastKnown, subject)
+}
 
 // Open creates the event stream, or updates its configuration when it
 // exists, and returns a Store that appends to it through nc.
@@ -165,7 +199,8 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open event store: create or update stream %s: %w", name, err)
 	}
-	return &Store{nc: nc, js: js, stream: stream, name: name, log: logger}, nil
+	return &Store{nc: nc, js: js, stream: stream, name: name, log: logger,
+		lastKnown: map[string]domain.Event{}}, nil
 }
 
 // existingReplicas returns the replica count of stream name, or
