@@ -76,7 +76,7 @@ type Metadata struct {
 	EventID string
 }
 
-// AppendRequest asks the store to add one event after ExpectedSequence, the
+// AppendRequest requests that the store add one event after ExpectedSequence, the
 // aggregate's last sequence as the writer saw it (0 for a new aggregate).
 type AppendRequest struct {
 	AggregateKind    string

@@ -2,7 +2,7 @@ package domain
 
 import "strings"
 
-// OrgType tells a district from a school.
+// OrgType distinguishes a district from a school.
 type OrgType string
 
 const (

@@ -8,8 +8,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// DIPYears is the length of a District Improvement Plan: 603 CMR 2.03(5)(a)
-// asks for a written three-year plan.
+// DIPYears is the length of a District Improvement Plan, because 603 CMR
+// 2.03(5)(a) requires a written three-year plan.
 const DIPYears = 3
 
 // Lookup gives commands the state they check against. Implementations

@@ -39,8 +39,8 @@ var upcasters = map[string][]upcaster{
 }
 
 // Upcast returns payload in the current shape of eventType. A payload
-// already current is returned unchanged; a version newer than this build
-// knows, or a version below 1, is an error rather than a silent misread.
+// already current is returned unchanged. A version newer than this build
+// supports, or a version below 1, is an error rather than a silent misread.
 func Upcast(eventType string, version int, payload json.RawMessage) (json.RawMessage, error) {
 	current := SchemaVersionOf(eventType)
 	switch {

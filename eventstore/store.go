@@ -95,16 +95,16 @@ type Store struct {
 	beforePublish func()
 
 	// lastMu guards lastKnown, the last event this Store stored or read per
-	// subject. Append states it to the server instead of reading it first;
-	// the server's expected-sequence check stays authoritative, so a stale
-	// entry can only cause a rejection, after which Append reads afresh.
+	// subject. Append states it to the server instead of reading it first.
+	// The server's expected-sequence check stays authoritative, so a stale
+	// entry only causes a rejection, after which Append reads afresh.
 	lastMu    sync.Mutex
 	lastKnown map[string]domain.Event
 }
 
 var _ domain.EventStore = (*Store)(nil)
 
-// cachedLast returns the last event this Store knows for subject.
+// cachedLast returns the last event this Store has recorded for subject.
 func (s *Store) cachedLast(subject string) (domain.Event, bool) {
 	s.lastMu.Lock()
 	defer s.lastMu.Unlock()

@@ -1,6 +1,7 @@
 package eventstore_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -305,9 +306,20 @@ func TestSubscribeSurvivesServerRestart(t *testing.T) {
 	waitFor(t, "reconnect", nc.IsConnected)
 
 	// JetStream may not respond for a moment after the client reconnects.
+	// A publish the server stored but whose acknowledgement was lost in the
+	// restart is recognised on the retry by its fixed event id.
 	var after domain.Event
+	retried := appendRequest(domain.KindPlan, "p1", 1, "after")
+	retried.Metadata.EventID = "0b8c2b0e-1d6a-4c8e-9f3a-5a1f7e2d9c02"
 	waitFor(t, "append after restart", func() bool {
-		after, err = store.Append(testContext(t), appendRequest(domain.KindPlan, "p1", 1, "after"))
+		// A publish sent while the server restores its streams can wait for
+		// an acknowledgement that never comes, so each try gets two seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		after, err = store.Append(ctx, retried)
+		if err != nil {
+			t.Logf("append after restart: %v", err)
+		}
 		return err == nil
 	})
 	assertStreamOrder(t, c.waitForCount(t, 2), []domain.Event{before, after})

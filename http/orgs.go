@@ -196,8 +196,8 @@ func (s *Server) meta(r *http.Request, expected *uint64, effective string) (comm
 		Expected: exp, EffectiveAt: eff, IdempotencyKey: key}, nil
 }
 
-// markReplayed tells a client its request was a retry answered from the
-// first attempt's event.
+// markReplayed sets Idempotent-Replayed when the response repeats the first
+// attempt's event for a retried request.
 func markReplayed(w http.ResponseWriter, res commands.Result) {
 	if res.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")

@@ -203,7 +203,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return decodeError(err)
 	}
 	if dec.More() {
-		return domain.Errorf(domain.EInvalid, "body", "the body holds more than one JSON value")
+		return domain.Errorf(domain.EInvalid, "body", "invalid body: it contains more than one JSON value; send one object")
 	}
 	return nil
 }

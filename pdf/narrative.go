@@ -3,7 +3,7 @@ package pdf
 import "strings"
 
 // notWritten is printed in grey under the heading of an empty section, so
-// a reviewer sees the gap.
+// a reviewer notices the gap.
 const notWritten = "Not yet written."
 
 // sections prints the plan's narrative sections in plan order, starting on

@@ -7,8 +7,8 @@ import (
 	"github.com/planledger/planledger/domain"
 )
 
-// The events of an atomic batch show up together: a reader between two of
-// them sees neither.
+// The events of an atomic batch are applied together, so a read between
+// two of them returns neither.
 func TestBatchAppliesWhole(t *testing.T) {
 	l := newEventLog(t)
 	l.org(districtCode, domain.OrgDistrict, "Example District")

@@ -446,8 +446,8 @@ func TestRestartKeepsEventsOnce(t *testing.T) {
 	srv, base = testServer(t, dir)
 	defer srv.Close(context.Background())
 
-	// A second process on the same folder is turned away, not let in to
-	// write events the first never sees.
+	// A second process on the same folder is rejected, so it cannot write
+	// events the first process never applies.
 	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", LogLevel: "warn", LogFormat: "text"}
 	if _, err := startServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil))); err == nil ||
 		!strings.Contains(err.Error(), "is in use by") {
