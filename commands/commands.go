@@ -26,6 +26,9 @@ type ReadModel interface {
 	StoredEvent(id string) (domain.Event, bool)
 	// PlanEvent returns a plan's event by its aggregate sequence.
 	PlanEvent(planID string, seq uint64) (domain.Event, bool)
+	// CurrentAggregate folds an aggregate of a kind registered with
+	// domain.RegisterKind; state is nil and version 0 when it has no events.
+	CurrentAggregate(kind, id string) (state domain.State, version uint64, err error)
 }
 
 // Service executes commands. It is safe for concurrent use: two writers

@@ -199,6 +199,9 @@ func (p *Plan) Apply(e Event) error {
 			p.Goals = slices.Delete(p.Goals, i, i+1)
 		}
 	default:
+		if apply, ok := planEvents[e.Type]; ok {
+			return apply(p, e)
+		}
 		return fmt.Errorf("apply plan event %s: unknown type %q", e.ID, e.Type)
 	}
 	return nil

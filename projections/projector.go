@@ -35,7 +35,9 @@ type Projector struct {
 	sips      map[sipKey]string
 	sequences map[string]uint64 // kind/id -> last aggregate sequence
 	eventIDs  map[string]EventRef
-	pending   []domain.Event // the part of an atomic batch received so far
+	records   map[aggregateKey][]domain.Event // events of registered kinds; see records.go
+	kindIDs   map[string][]string             // aggregate ids per registered kind, in creation order
+	pending   []domain.Event                  // the part of an atomic batch received so far
 	feeds     map[*levelFeed]struct{}
 }
 
@@ -79,6 +81,8 @@ func New(log *slog.Logger) *Projector {
 		sips:      map[sipKey]string{},
 		sequences: map[string]uint64{},
 		eventIDs:  map[string]EventRef{},
+		records:   map[aggregateKey][]domain.Event{},
+		kindIDs:   map[string][]string{},
 		feeds:     map[*levelFeed]struct{}{},
 	}
 }
@@ -164,7 +168,7 @@ func (p *Projector) apply(e domain.Event) error {
 	case domain.KindPlan:
 		return p.applyPlan(e)
 	default:
-		return fmt.Errorf("apply event %s: unknown aggregate kind %q", e.ID, e.AggregateKind)
+		return p.applyRecord(e)
 	}
 	return nil
 }
@@ -200,8 +204,8 @@ func (p *Projector) EventByID(id string) (EventRef, bool) {
 	return ref, ok
 }
 
-// StoredEvent returns an applied plan or level event by its id. Org
-// registrations are not kept whole, so they are not returned.
+// StoredEvent returns an applied event by its id. Org registrations are
+// not kept whole, so they are not returned.
 func (p *Projector) StoredEvent(id string) (domain.Event, bool) {
 	ref, ok := p.EventByID(id)
 	if !ok {
@@ -212,8 +216,10 @@ func (p *Projector) StoredEvent(id string) (domain.Event, bool) {
 		return p.PlanEvent(ref.AggregateID, ref.Sequence)
 	case domain.KindLevel:
 		return p.LevelEvent(ref.AggregateID, ref.Sequence)
+	case domain.KindOrg:
+		return domain.Event{}, false
 	}
-	return domain.Event{}, false
+	return p.recordEvent(ref.Kind, ref.AggregateID, ref.Sequence)
 }
 
 // PlanEvent returns one event of a plan by its aggregate sequence.

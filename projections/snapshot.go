@@ -17,7 +17,7 @@ import (
 // SnapshotFormat is the version of the document Snapshot writes. Restore
 // rejects every other version, so bump it whenever the document changes or
 // a stored field changes meaning.
-const SnapshotFormat = 2
+const SnapshotFormat = 3
 
 // maxSnapshotSize bounds the decompressed document Restore reads, so a
 // corrupt or hostile value cannot exhaust memory. The bundled data
@@ -125,6 +125,8 @@ type stateCopy struct {
 	sips      []sipEntry
 	sequences []sequenceEntry
 	eventIDs  []eventIDEntry
+	records   []recordEntry
+	kindIDs   []kindIDsEntry
 }
 
 type planCopy struct {
@@ -162,6 +164,7 @@ func (p *Projector) copyState() stateCopy {
 	for id, ref := range p.eventIDs {
 		s.eventIDs = append(s.eventIDs, eventIDEntry{EventID: id, Kind: ref.Kind, AggregateID: ref.AggregateID, Sequence: ref.Sequence})
 	}
+	s.records, s.kindIDs = p.copyRecords()
 	p.mu.RUnlock()
 
 	slices.SortFunc(s.orgs, func(a, b domain.Org) int { return cmp.Compare(a.Code, b.Code) })
@@ -187,6 +190,8 @@ type snapshotDocument struct {
 	SIPs      []sipEntry      `json:"sips"`
 	Sequences []sequenceEntry `json:"sequences"`
 	EventIDs  []eventIDEntry  `json:"event_ids"`
+	Records   []recordEntry   `json:"records"`  // sorted by kind, then id
+	KindIDs   []kindIDsEntry  `json:"kind_ids"` // sorted by kind
 }
 
 type snapshotPlan struct {
@@ -210,6 +215,8 @@ func (p *Projector) Snapshot(origin string) (Checkpoint, []byte, error) {
 		SIPs:       s.sips,
 		Sequences:  s.sequences,
 		EventIDs:   s.eventIDs,
+		Records:    s.records,
+		KindIDs:    s.kindIDs,
 	}
 	for _, plan := range s.plans {
 		doc.Plans = append(doc.Plans, snapshotPlan{ID: plan.id, Events: newEventRecords(plan.events)})
@@ -259,6 +266,7 @@ func (p *Projector) Restore(data []byte, check SnapshotCheck) (Checkpoint, error
 	p.orgs, p.levels, p.levelLog = next.orgs, next.levels, next.levelLog
 	p.plans, p.orgPlans, p.sips = next.plans, next.orgPlans, next.sips
 	p.sequences, p.eventIDs = next.sequences, next.eventIDs
+	p.records, p.kindIDs = next.records, next.kindIDs
 	close(p.changed)
 	p.changed = make(chan struct{})
 	return cp, nil
@@ -305,6 +313,8 @@ type projectorState struct {
 	sips      map[sipKey]string
 	sequences map[string]uint64
 	eventIDs  map[string]EventRef
+	records   map[aggregateKey][]domain.Event
+	kindIDs   map[string][]string
 }
 
 // restoredState rebuilds the projector's maps from a decoded snapshot. It
@@ -366,6 +376,10 @@ func restoredState(doc snapshotDocument, log *slog.Logger) (projectorState, erro
 	for _, entry := range doc.EventIDs {
 		s.eventIDs[entry.EventID] = EventRef{Kind: entry.Kind, AggregateID: entry.AggregateID, Sequence: entry.Sequence}
 	}
+	var err error
+	if s.records, s.kindIDs, err = restoreRecords(doc.Records, doc.KindIDs); err != nil {
+		return projectorState{}, err
+	}
 	return s, nil
 }
 
@@ -382,6 +396,8 @@ type dumpDocument struct {
 	SIPs      []sipEntry      `json:"sips"`
 	Sequences []sequenceEntry `json:"sequences"`
 	EventIDs  []eventIDEntry  `json:"event_ids"`
+	Records   []recordEntry   `json:"records"`
+	KindIDs   []kindIDsEntry  `json:"kind_ids"`
 }
 
 type dumpLevels struct {
@@ -419,6 +435,8 @@ func (p *Projector) Dump() ([]byte, error) {
 		SIPs:      s.sips,
 		Sequences: s.sequences,
 		EventIDs:  s.eventIDs,
+		Records:   s.records,
+		KindIDs:   s.kindIDs,
 	}
 	codes := make([]string, 0, len(s.levels))
 	for code := range s.levels {
