@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -26,21 +24,19 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/docs"
 	"github.com/planledger/planledger/domain"
 	plhttp "github.com/planledger/planledger/http"
 	"github.com/planledger/planledger/projections"
 )
 
-// openAPIPath is docs/openapi.json relative to this package's directory,
-// where go test runs.
-var openAPIPath = filepath.Join("..", "docs", "openapi.json")
+// openAPIPath names the document the tests check: docs/openapi.json with
+// the docs/openapi/*.json fragments merged in, as the server serves it.
+const openAPIPath = "the merged OpenAPI document"
 
 func loadOpenAPI(t *testing.T) (*openapi3.T, []byte) {
 	t.Helper()
-	raw, err := os.ReadFile(openAPIPath)
-	if err != nil {
-		t.Fatalf("read %s: %v", openAPIPath, err)
-	}
+	raw := docs.OpenAPI
 	doc, err := openapi3.NewLoader().LoadFromData(raw)
 	if err != nil {
 		t.Fatalf("load %s: %v", openAPIPath, err)
