@@ -18,6 +18,10 @@ const (
 	EInternal     = "internal"     // anything else; details are logged, not shown
 	EPrecondition = "precondition" // a change that does not state the version it edits
 	ETooLarge     = "too_large"    // a request or event over a size limit
+	// EUnauthenticated is a write without a valid sign-in token.
+	EUnauthenticated = "unauthenticated"
+	// EForbidden is a signed-in caller whose role or org does not allow the write.
+	EForbidden = "forbidden"
 )
 
 // Error is an application error a caller can act on. Field names the input

@@ -149,7 +149,7 @@ func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	meta, err := s.meta(r, req.ExpectedSequence, req.EffectiveDate)
+	meta, err := s.meta(r, domain.PermChangeLevel, code, req.ExpectedSequence, req.EffectiveDate)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -177,8 +177,13 @@ func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
 // UUIDs or similar tokens.
 const maxIdempotencyKey = 255
 
-// meta collects the command metadata every write shares.
-func (s *Server) meta(r *http.Request, expected *uint64, effective string) (commands.Meta, error) {
+// meta checks that the caller may use perm on the org with orgCode and
+// collects the command metadata every write shares.
+func (s *Server) meta(r *http.Request, perm domain.Permission, orgCode string, expected *uint64, effective string) (commands.Meta, error) {
+	who, err := s.authorize(r, perm, orgCode)
+	if err != nil {
+		return commands.Meta{}, err
+	}
 	exp, err := parseExpected(r, expected)
 	if err != nil {
 		return commands.Meta{}, err
@@ -192,7 +197,7 @@ func (s *Server) meta(r *http.Request, expected *uint64, effective string) (comm
 		return commands.Meta{}, domain.Errorf(domain.EInvalid, "Idempotency-Key",
 			"Idempotency-Key is %d characters; use at most %d, such as a UUID", len(key), maxIdempotencyKey)
 	}
-	return commands.Meta{Actor: strings.TrimSpace(r.Header.Get("X-Actor")), CorrelationID: requestID(r),
+	return commands.Meta{Actor: who.Subject, CorrelationID: requestID(r),
 		Expected: exp, EffectiveAt: eff, IdempotencyKey: key}, nil
 }
 

@@ -93,7 +93,7 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	meta, err := s.meta(r, nil, req.EffectiveDate)
+	meta, err := s.meta(r, domain.PermEditPlan, req.OrgCode, nil, req.EffectiveDate)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -131,12 +131,18 @@ type planEdit struct {
 }
 
 func (s *Server) changePlan(w http.ResponseWriter, r *http.Request, edit planEdit, status int, decide func(p *domain.Plan) (domain.Draft, error)) {
-	meta, err := s.meta(r, edit.ExpectedSequence, edit.EffectiveDate)
+	id := mux.Vars(r)["id"]
+	plan, ok := s.cfg.Read.Plan(id)
+	if !ok {
+		writeProblem(w, r, domain.Errorf(domain.ENotFound, "id", "plan %s not found", id))
+		return
+	}
+	meta, err := s.meta(r, domain.PermEditPlan, plan.OrgCode, edit.ExpectedSequence, edit.EffectiveDate)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
-	res, err := s.cfg.Commands.ChangePlan(r.Context(), meta, mux.Vars(r)["id"], decide)
+	res, err := s.cfg.Commands.ChangePlan(r.Context(), meta, id, decide)
 	if err != nil {
 		writeWriteError(w, r, err, edit.ExpectedSequence)
 		return

@@ -24,23 +24,27 @@ type Problem struct {
 }
 
 var problemStatus = map[string]int{
-	domain.EConflict:     http.StatusConflict,
-	domain.EInvalid:      http.StatusBadRequest,
-	domain.ENotFound:     http.StatusNotFound,
-	domain.EUnavailable:  http.StatusServiceUnavailable,
-	domain.EPrecondition: http.StatusPreconditionRequired,
-	domain.ETooLarge:     http.StatusRequestEntityTooLarge,
-	domain.EInternal:     http.StatusInternalServerError,
+	domain.EConflict:        http.StatusConflict,
+	domain.EInvalid:         http.StatusBadRequest,
+	domain.ENotFound:        http.StatusNotFound,
+	domain.EUnavailable:     http.StatusServiceUnavailable,
+	domain.EPrecondition:    http.StatusPreconditionRequired,
+	domain.ETooLarge:        http.StatusRequestEntityTooLarge,
+	domain.EInternal:        http.StatusInternalServerError,
+	domain.EUnauthenticated: http.StatusUnauthorized,
+	domain.EForbidden:       http.StatusForbidden,
 }
 
 var problemTitle = map[string]string{
-	domain.EConflict:     "Conflict with the current version",
-	domain.EInvalid:      "Invalid request",
-	domain.ENotFound:     "Not found",
-	domain.EUnavailable:  "Service unavailable",
-	domain.EPrecondition: "Precondition required",
-	domain.ETooLarge:     "Content too large",
-	domain.EInternal:     "Internal error",
+	domain.EConflict:        "Conflict with the current version",
+	domain.EInvalid:         "Invalid request",
+	domain.ENotFound:        "Not found",
+	domain.EUnavailable:     "Service unavailable",
+	domain.EPrecondition:    "Precondition required",
+	domain.ETooLarge:        "Content too large",
+	domain.EInternal:        "Internal error",
+	domain.EUnauthenticated: "Sign-in required",
+	domain.EForbidden:       "Not allowed for this role or organization",
 }
 
 // writeProblem maps an error to problem+json. Internal errors are logged

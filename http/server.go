@@ -35,7 +35,10 @@ type Config struct {
 	Ready   func(ctx context.Context) error
 	OpenAPI []byte
 	Version string
-	Logger  *slog.Logger
+	// Auth verifies bearer tokens; writes then need a token whose role and
+	// org allow them.
+	Auth   TokenVerifier
+	Logger *slog.Logger
 }
 
 // Server is the HTTP front of planledger.
@@ -58,7 +61,7 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger.With("component", "http"), router: mux.NewRouter(),
 		pdfs: make(chan struct{}, 4), stopping: make(chan struct{})}
-	s.router.Use(s.withRequestLog)
+	s.router.Use(s.withRequestLog, s.withPrincipal)
 	// gorilla/mux runs middleware only on matched routes, so the fallback
 	// handlers are wrapped by hand to get a request id and a log line too.
 	s.router.NotFoundHandler = s.withRequestLog(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

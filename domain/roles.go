@@ -1,0 +1,151 @@
+package domain
+
+import "fmt"
+
+// Role is what a signed-in user may do. A token carries one role and the
+// org it acts for.
+type Role string
+
+// Roles of people who use planledger.
+const (
+	// RoleDistrictEditor writes its district's own plans (the DIP) and the
+	// district's annual self-evaluation.
+	RoleDistrictEditor Role = "district_editor"
+	// RoleSchoolEditor writes its school's SIP and submits it, as the
+	// principal does under M.G.L. c.71 s.59C.
+	RoleSchoolEditor Role = "school_editor"
+	// RoleCouncilMember records the school council's part in its school's SIP.
+	RoleCouncilMember Role = "council_member"
+	// RoleApprover is the superintendent: approves or returns the SIPs of the
+	// district's schools and adopts the DIP.
+	RoleApprover Role = "approver"
+	// RoleAuditor reads everything and writes nothing.
+	RoleAuditor Role = "auditor"
+	// RoleDepartment is Department (DESE) staff: levels, district reviews,
+	// the assistance library and surveys, for every org.
+	RoleDepartment Role = "department"
+)
+
+// Roles lists every role, for validation and documentation.
+var Roles = []Role{RoleDistrictEditor, RoleSchoolEditor, RoleCouncilMember, RoleApprover, RoleAuditor, RoleDepartment}
+
+// Principal is the signed-in caller of a request.
+type Principal struct {
+	Subject string `json:"sub"`  // who acts; recorded as the event's actor
+	Role    Role   `json:"role"` // one of Roles
+	OrgCode string `json:"org"`  // the district or school the role acts for; empty for department and auditor
+}
+
+// Permission is a kind of write that Authorize checks.
+type Permission string
+
+// Permissions checked on writes.
+const (
+	PermRegisterOrg    Permission = "register_org"
+	PermChangeLevel    Permission = "change_level"
+	PermEditPlan       Permission = "edit_plan"       // create a plan or change its content
+	PermSubmitPlan     Permission = "submit_plan"     // principal submits an SIP to the superintendent
+	PermCouncilReview  Permission = "council_review"  // the school council records its part in an SIP
+	PermApprovePlan    Permission = "approve_plan"    // approve, return or adopt a plan
+	PermRecordProgress Permission = "record_progress" // record measured results against plan targets
+	PermSelfEvaluate   Permission = "self_evaluate"   // a district's annual self-evaluation
+	PermReview         Permission = "review"          // schedule, conduct and report a district review
+	PermAssist         Permission = "assist"          // manage the assistance library and issue surveys
+	PermAnswerSurvey   Permission = "answer_survey"
+)
+
+// rolesAllowed maps each permission to the roles that hold it. Authorize checks
+// the scope (which orgs) separately.
+var rolesAllowed = map[Permission][]Role{
+	PermRegisterOrg:    {RoleDepartment},
+	PermChangeLevel:    {RoleDepartment},
+	PermEditPlan:       {RoleDistrictEditor, RoleSchoolEditor},
+	PermSubmitPlan:     {RoleSchoolEditor, RoleDistrictEditor},
+	PermCouncilReview:  {RoleCouncilMember},
+	PermApprovePlan:    {RoleApprover},
+	PermRecordProgress: {RoleDistrictEditor, RoleSchoolEditor},
+	PermSelfEvaluate:   {RoleDistrictEditor},
+	PermReview:         {RoleDepartment},
+	PermAssist:         {RoleDepartment},
+	PermAnswerSurvey:   {RoleDistrictEditor, RoleSchoolEditor, RoleCouncilMember, RoleApprover},
+}
+
+// ValidRole reports whether r is one of Roles.
+func ValidRole(r Role) bool {
+	for _, known := range Roles {
+		if known == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Authorize decides whether p may use permission a on target, the org whose
+// data the write changes. Department staff act on every org. District
+// roles act on their district and its schools, except that a district
+// editor edits only the district's own plans, because a school's plan is
+// the school's to write. School roles act on their own school only.
+func Authorize(p Principal, a Permission, target Org) error {
+	if p.Subject == "" {
+		return Errorf(EUnauthenticated, "Authorization", "sign in: send Authorization: Bearer <token>")
+	}
+	allowed, known := rolesAllowed[a]
+	if !known {
+		return Errorf(EInternal, "", "permission %q has no role rule", a)
+	}
+	if !roleIn(p.Role, allowed) {
+		return Errorf(EForbidden, "Authorization", "role %s may not %s; roles that may: %s",
+			roleLabel(p.Role), permissionLabel(a), joinRoles(allowed))
+	}
+	switch p.Role {
+	case RoleDepartment:
+		return nil
+	case RoleDistrictEditor, RoleApprover:
+		if target.DistrictCode != p.OrgCode {
+			return Errorf(EForbidden, "Authorization", "%s acts for district %s, not for %s %s",
+				p.Role, p.OrgCode, target.Type, target.Code)
+		}
+		if p.Role == RoleDistrictEditor && (a == PermEditPlan || a == PermSubmitPlan) && target.Type != OrgDistrict {
+			return Errorf(EForbidden, "Authorization",
+				"a district editor edits the district's own plans; school %s's plan is written by its school editor", target.Code)
+		}
+		return nil
+	default:
+		if target.Code != p.OrgCode {
+			return Errorf(EForbidden, "Authorization", "%s acts for school %s, not for %s %s",
+				p.Role, p.OrgCode, target.Type, target.Code)
+		}
+		return nil
+	}
+}
+
+func roleIn(r Role, roles []Role) bool {
+	for _, x := range roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func roleLabel(r Role) string {
+	if r == "" {
+		return "(none)"
+	}
+	return string(r)
+}
+
+func permissionLabel(a Permission) string {
+	return fmt.Sprintf("%q", string(a))
+}
+
+func joinRoles(roles []Role) string {
+	out := ""
+	for i, r := range roles {
+		if i > 0 {
+			out += ", "
+		}
+		out += string(r)
+	}
+	return out
+}
