@@ -1,6 +1,10 @@
 package domain
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
 
 // Role is what a signed-in user may do. A token carries one role and the
 // org it acts for.
@@ -29,6 +33,33 @@ const (
 // Roles lists every role, for validation and documentation.
 var Roles = []Role{RoleDistrictEditor, RoleSchoolEditor, RoleCouncilMember, RoleApprover, RoleAuditor, RoleDepartment}
 
+// OrgScope is the kind of org a role acts for.
+type OrgScope string
+
+// Org scopes of the roles.
+const (
+	ScopeAll      OrgScope = "all"      // every org; the token carries no org
+	ScopeDistrict OrgScope = "district" // one district and its schools; org is a district code
+	ScopeSchool   OrgScope = "school"   // one school; org is a school code
+)
+
+// roleScopes maps each role to the kind of org its token names.
+var roleScopes = map[Role]OrgScope{
+	RoleDistrictEditor: ScopeDistrict,
+	RoleSchoolEditor:   ScopeSchool,
+	RoleCouncilMember:  ScopeSchool,
+	RoleApprover:       ScopeDistrict,
+	RoleAuditor:        ScopeAll,
+	RoleDepartment:     ScopeAll,
+}
+
+// ScopeOf returns the kind of org role r acts for, or "" for an unknown role.
+func ScopeOf(r Role) OrgScope { return roleScopes[r] }
+
+// MaxSubjectLength bounds a principal's subject, which every event it
+// writes stores as its actor.
+const MaxSubjectLength = 255
+
 // Principal is the signed-in caller of a request.
 type Principal struct {
 	Subject string `json:"sub"`  // who acts; recorded as the event's actor
@@ -36,10 +67,63 @@ type Principal struct {
 	OrgCode string `json:"org"`  // the district or school the role acts for; empty for department and auditor
 }
 
+// Validate checks that p can act: a subject, a known role and an org of
+// the kind the role acts for. Errors name the token claim at fault (sub,
+// role or org).
+func (p Principal) Validate() error {
+	if strings.TrimSpace(p.Subject) == "" {
+		return Errorf(EInvalid, "sub", "sub is empty; it must name the user who acts, such as principal@newburyport")
+	}
+	if len(p.Subject) > MaxSubjectLength {
+		return Errorf(EInvalid, "sub", "sub is %d bytes; use at most %d", len(p.Subject), MaxSubjectLength)
+	}
+	if strings.IndexFunc(p.Subject, unicode.IsControl) >= 0 {
+		return Errorf(EInvalid, "sub", "sub %q contains a control character", p.Subject)
+	}
+	if !ValidRole(p.Role) {
+		return Errorf(EInvalid, "role", "role %q is not one of %s", p.Role, joinRoles(Roles))
+	}
+	return validateScope(p.Role, p.OrgCode)
+}
+
+// validateScope checks that org is the kind of org role acts for. A school
+// role given a district code would otherwise pass the org match on the
+// district's own plans.
+func validateScope(role Role, org string) error {
+	scope := roleScopes[role]
+	if scope == ScopeAll {
+		if org != "" {
+			return Errorf(EInvalid, "org", "role %s acts for every org, so it takes no org; remove org %q", role, org)
+		}
+		return nil
+	}
+	example := "02040505"
+	if scope == ScopeDistrict {
+		example = "02040000"
+	}
+	if org == "" {
+		return Errorf(EInvalid, "org", "role %s needs org: the 8-digit DESE code of the %s it acts for, such as %s",
+			role, scope, example)
+	}
+	if err := ValidateOrgCode("org", org); err != nil {
+		return Errorf(EInvalid, "org", "org %q is not an 8-digit DESE %s code such as %s", org, scope, example)
+	}
+	isDistrict := DistrictCodeOf(org) == org
+	if scope == ScopeDistrict && !isDistrict {
+		return Errorf(EInvalid, "org", "role %s acts for a district, but org %s is a school code; use its district's code %s",
+			role, org, DistrictCodeOf(org))
+	}
+	if scope == ScopeSchool && isDistrict {
+		return Errorf(EInvalid, "org", "role %s acts for one school, but org %s is a district code; use the school's code, such as %s",
+			role, org, example)
+	}
+	return nil
+}
+
 // Permission is a kind of write that Authorize checks.
 type Permission string
 
-// Permissions checked on writes.
+// Permissions checked on writes, in the order Permissions lists them.
 const (
 	PermRegisterOrg    Permission = "register_org"
 	PermChangeLevel    Permission = "change_level"
@@ -53,6 +137,10 @@ const (
 	PermAssist         Permission = "assist"          // manage the assistance library and issue surveys
 	PermAnswerSurvey   Permission = "answer_survey"
 )
+
+// Permissions lists every permission, for documentation and tests.
+var Permissions = []Permission{PermRegisterOrg, PermChangeLevel, PermEditPlan, PermSubmitPlan, PermCouncilReview,
+	PermApprovePlan, PermRecordProgress, PermSelfEvaluate, PermReview, PermAssist, PermAnswerSurvey}
 
 // rolesAllowed maps each permission to the roles that hold it. Authorize checks
 // the scope (which orgs) separately.
@@ -70,6 +158,12 @@ var rolesAllowed = map[Permission][]Role{
 	PermAnswerSurvey:   {RoleDistrictEditor, RoleSchoolEditor, RoleCouncilMember, RoleApprover},
 }
 
+// RolesAllowed returns the roles that hold permission a, before the org
+// scope check.
+func RolesAllowed(a Permission) []Role {
+	return append([]Role(nil), rolesAllowed[a]...)
+}
+
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r Role) bool {
 	for _, known := range Roles {
@@ -84,10 +178,14 @@ func ValidRole(r Role) bool {
 // data the write changes. Department staff act on every org. District
 // roles act on their district and its schools, except that a district
 // editor edits only the district's own plans, because a school's plan is
-// the school's to write. School roles act on their own school only.
+// the school's to write. School roles act on their own school only. A
+// principal that fails Validate is unauthenticated, not forbidden.
 func Authorize(p Principal, a Permission, target Org) error {
-	if p.Subject == "" {
+	if p == (Principal{}) {
 		return Errorf(EUnauthenticated, "Authorization", "sign in: send Authorization: Bearer <token>")
+	}
+	if err := p.Validate(); err != nil {
+		return Errorf(EUnauthenticated, "Authorization", "the sign-in cannot act: %s", errorMessage(err))
 	}
 	allowed, known := rolesAllowed[a]
 	if !known {
@@ -97,10 +195,10 @@ func Authorize(p Principal, a Permission, target Org) error {
 		return Errorf(EForbidden, "Authorization", "role %s may not %s; roles that may: %s",
 			roleLabel(p.Role), permissionLabel(a), joinRoles(allowed))
 	}
-	switch p.Role {
-	case RoleDepartment:
+	switch roleScopes[p.Role] {
+	case ScopeAll:
 		return nil
-	case RoleDistrictEditor, RoleApprover:
+	case ScopeDistrict:
 		if target.DistrictCode != p.OrgCode {
 			return Errorf(EForbidden, "Authorization", "%s acts for district %s, not for %s %s",
 				p.Role, p.OrgCode, target.Type, target.Code)
@@ -117,6 +215,14 @@ func Authorize(p Principal, a Permission, target Org) error {
 		}
 		return nil
 	}
+}
+
+// errorMessage returns an *Error's message without its code and field.
+func errorMessage(err error) string {
+	if e, ok := err.(*Error); ok {
+		return e.Message
+	}
+	return err.Error()
 }
 
 func roleIn(r Role, roles []Role) bool {
