@@ -5,9 +5,18 @@
 package auth
 
 import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -22,87 +31,245 @@ type Claims struct {
 	Org  string      `json:"org,omitempty"`
 }
 
-// Verifier checks tokens signed with one HMAC secret (HS256).
+// Options configure a Verifier. At least one of Secret and PublicKey is
+// required. With both, a token may be signed either way.
+type Options struct {
+	// Secret verifies HS256 tokens, such as those planledger token mints.
+	Secret []byte
+	// PublicKey verifies tokens from an identity provider: an RSA key of at
+	// least 2048 bits (RS256), an ECDSA P-256 key (ES256) or an Ed25519 key
+	// (EdDSA).
+	PublicKey crypto.PublicKey
+	// Issuer, when set, must equal the token's iss claim.
+	Issuer string
+	// Audience, when set, must be one of the token's aud values.
+	Audience string
+}
+
+// Verifier checks bearer tokens against the configured keys.
 type Verifier struct {
-	secret []byte
-	leeway time.Duration
-	now    func() time.Time
+	secret    []byte
+	publicKey crypto.PublicKey
+	publicAlg string // the one algorithm publicKey verifies
+	methods   []string
+	issuer    string
+	audience  string
+	leeway    time.Duration
+	now       func() time.Time
 }
 
 // MinSecretBytes is the shortest HS256 secret accepted, the hash's output
 // size, as RFC 7518 section 3.2 requires.
 const MinSecretBytes = 32
 
+// minRSABits is the smallest RSA modulus accepted, as RFC 7518 section 3.3
+// requires for RS256.
+const minRSABits = 2048
+
+// NewVerifier returns a Verifier for the keys in opts.
+func NewVerifier(opts Options) (*Verifier, error) {
+	v := &Verifier{issuer: opts.Issuer, audience: opts.Audience, leeway: 30 * time.Second, now: time.Now}
+	if opts.Secret != nil {
+		if len(opts.Secret) < MinSecretBytes {
+			return nil, fmt.Errorf("signing secret is %d bytes; HS256 needs at least %d", len(opts.Secret), MinSecretBytes)
+		}
+		v.secret = opts.Secret
+		v.methods = append(v.methods, jwt.SigningMethodHS256.Alg())
+	}
+	if opts.PublicKey != nil {
+		alg, err := algorithmFor(opts.PublicKey)
+		if err != nil {
+			return nil, err
+		}
+		v.publicKey, v.publicAlg = opts.PublicKey, alg
+		v.methods = append(v.methods, alg)
+	}
+	if len(v.methods) == 0 {
+		return nil, errors.New("no key to verify tokens with: give a signing secret or a public key")
+	}
+	return v, nil
+}
+
 // NewHMACVerifier returns a Verifier for HS256 tokens signed with secret.
 func NewHMACVerifier(secret []byte) (*Verifier, error) {
-	if len(secret) < MinSecretBytes {
-		return nil, fmt.Errorf("signing secret is %d bytes; HS256 needs at least %d", len(secret), MinSecretBytes)
+	if secret == nil {
+		secret = []byte{}
 	}
-	return &Verifier{secret: secret, leeway: 30 * time.Second, now: time.Now}, nil
+	return NewVerifier(Options{Secret: secret})
+}
+
+// algorithmFor returns the JWS algorithm that verifies with key.
+func algorithmFor(key crypto.PublicKey) (string, error) {
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < minRSABits {
+			return "", fmt.Errorf("RSA public key has %d bits; RS256 needs at least %d", k.N.BitLen(), minRSABits)
+		}
+		return jwt.SigningMethodRS256.Alg(), nil
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return "", fmt.Errorf("ECDSA public key is on curve %s; ES256 needs P-256", k.Curve.Params().Name)
+		}
+		return jwt.SigningMethodES256.Alg(), nil
+	case ed25519.PublicKey:
+		return jwt.SigningMethodEdDSA.Alg(), nil
+	default:
+		return "", fmt.Errorf("public key of type %T is not supported; use RSA (RS256), ECDSA P-256 (ES256) or Ed25519 (EdDSA)", key)
+	}
+}
+
+// ParsePublicKeyPEM reads a PEM "PUBLIC KEY" block (PKIX, as
+// "openssl pkey -pubout" writes it) or a certificate, whose key it returns.
+func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, errors.New("no PEM block found; expected -----BEGIN PUBLIC KEY-----")
+	}
+	var key crypto.PublicKey
+	switch block.Type {
+	case "PUBLIC KEY":
+		parsed, err := x509.ParsePKIXPublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse PUBLIC KEY block: %w", err)
+		}
+		key = parsed
+	case "RSA PUBLIC KEY":
+		parsed, err := x509.ParsePKCS1PublicKey(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse RSA PUBLIC KEY block: %w", err)
+		}
+		key = parsed
+	case "CERTIFICATE":
+		cert, err := x509.ParseCertificate(block.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("parse CERTIFICATE block: %w", err)
+		}
+		key = cert.PublicKey
+	default:
+		return nil, fmt.Errorf("PEM block is %q; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE (never a private key)", block.Type)
+	}
+	if _, err := algorithmFor(key); err != nil {
+		return nil, err
+	}
+	return key, nil
 }
 
 // Verify parses and checks a token and returns who it signs in. Every
 // failure is a domain error with code EUnauthenticated and a reason that
 // does not echo the token.
 func (v *Verifier) Verify(token string) (domain.Principal, error) {
-	var claims Claims
-	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return v.secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(v.methods),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
 		jwt.WithLeeway(v.leeway),
-		jwt.WithTimeFunc(v.now))
+		jwt.WithTimeFunc(v.now),
+	}
+	if v.issuer != "" {
+		opts = append(opts, jwt.WithIssuer(v.issuer))
+	}
+	if v.audience != "" {
+		opts = append(opts, jwt.WithAudience(v.audience))
+	}
+	var claims Claims
+	parsed, err := jwt.ParseWithClaims(token, &claims, v.key, opts...)
 	if err != nil {
-		return domain.Principal{}, domain.Errorf(domain.EUnauthenticated, "Authorization", "token rejected: %s", reason(err))
+		return domain.Principal{}, domain.Errorf(domain.EUnauthenticated, "Authorization", "token rejected: %s", v.reason(parsed, err))
 	}
 	p := domain.Principal{Subject: claims.Subject, Role: claims.Role, OrgCode: claims.Org}
-	if err := checkPrincipal(p); err != nil {
-		return domain.Principal{}, err
+	if err := p.Validate(); err != nil {
+		return domain.Principal{}, domain.Errorf(domain.EUnauthenticated, "Authorization", "token rejected: %s", message(err))
 	}
 	return p, nil
 }
 
-// checkPrincipal rejects a validly signed token whose claims cannot act.
-func checkPrincipal(p domain.Principal) error {
-	if p.Subject == "" {
-		return domain.Errorf(domain.EUnauthenticated, "Authorization", "token has no sub claim naming the user")
+// key returns the key for the token's algorithm. WithValidMethods has
+// already rejected every other algorithm, so an HS256 token is never
+// checked against the public key's bytes.
+func (v *Verifier) key(t *jwt.Token) (any, error) {
+	switch alg := t.Method.Alg(); {
+	case alg == jwt.SigningMethodHS256.Alg() && v.secret != nil:
+		return v.secret, nil
+	case alg == v.publicAlg && v.publicKey != nil:
+		return v.publicKey, nil
+	default:
+		return nil, fmt.Errorf("no key for algorithm %s", alg)
 	}
-	if !domain.ValidRole(p.Role) {
-		return domain.Errorf(domain.EUnauthenticated, "Authorization", "token role %q is not one of %v", p.Role, domain.Roles)
-	}
-	needsOrg := p.Role != domain.RoleDepartment && p.Role != domain.RoleAuditor
-	if needsOrg {
-		if err := domain.ValidateOrgCode("org", p.OrgCode); err != nil {
-			return domain.Errorf(domain.EUnauthenticated, "Authorization", "token for role %s needs an org claim with an 8-digit org code", p.Role)
-		}
-	}
-	return nil
 }
 
 // reason turns a jwt error into a short cause a caller can act on.
-func reason(err error) string {
+func (v *Verifier) reason(t *jwt.Token, err error) string {
+	accepted := strings.Join(v.methods, " or ")
 	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "malformed; send Authorization: Bearer <JWT>"
+	case t != nil && !v.accepts(t):
+		return fmt.Sprintf("signed with algorithm %s; this server accepts %s", algorithmLabel(t), accepted)
+	case errors.Is(err, jwt.ErrTokenUnverifiable):
+		return fmt.Sprintf("signed with an algorithm this server cannot verify; it accepts %s", accepted)
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "expired; sign in again"
+		return "expired; sign in again for a new token"
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
 		return "not valid yet; check the issuing clock"
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return "signature does not match the configured key"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "missing a required claim (exp)"
-	case errors.Is(err, jwt.ErrTokenMalformed):
-		return "malformed; send Authorization: Bearer <JWT>"
-	case errors.Is(err, jwt.ErrTokenUnverifiable):
-		return "signed with an algorithm other than HS256"
+		return "missing the exp claim; tokens must expire"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return fmt.Sprintf("issuer (iss) is not %s", v.issuer)
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return fmt.Sprintf("audience (aud) does not include %s", v.audience)
+	case errors.Is(err, jwt.ErrTokenInvalidClaims), errors.Is(err, jwt.ErrInvalidType):
+		return "a claim has the wrong JSON type; sub, role and org are strings and exp a number"
 	default:
 		return "invalid"
 	}
 }
 
+func (v *Verifier) accepts(t *jwt.Token) bool {
+	alg, _ := t.Header["alg"].(string)
+	for _, m := range v.methods {
+		if m == alg {
+			return true
+		}
+	}
+	return false
+}
+
+// algorithmLabel returns the token's alg header for an error message,
+// quoted and cut short, since the header is the caller's text.
+func algorithmLabel(t *jwt.Token) string {
+	alg, ok := t.Header["alg"].(string)
+	if !ok {
+		return "(none given)"
+	}
+	if len(alg) > 16 || strings.IndexFunc(alg, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return "(unreadable)"
+	}
+	return fmt.Sprintf("%q", alg)
+}
+
+// message returns a domain error's message without its code and field.
+func message(err error) string {
+	var e *domain.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
 // Sign mints an HS256 token for p that expires after ttl, for development
-// and tests; production tokens come from the deployment's identity provider.
+// and tests; production tokens usually come from an identity provider.
+// Errors name the claim at fault (sub, role or org) or ttl.
 func Sign(secret []byte, p domain.Principal, ttl time.Duration, now time.Time) (string, error) {
-	if err := checkPrincipal(p); err != nil {
+	if err := p.Validate(); err != nil {
 		return "", err
+	}
+	if ttl <= 0 {
+		return "", domain.Errorf(domain.EInvalid, "ttl", "ttl %s must be positive, such as 8h", ttl)
+	}
+	if len(secret) < MinSecretBytes {
+		return "", fmt.Errorf("signing secret is %d bytes; HS256 needs at least %d", len(secret), MinSecretBytes)
 	}
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
