@@ -105,7 +105,7 @@ func (s *Service) replayed(eventID, kind, id, eventType string) (domain.Event, b
 // without an actor gets is about the missing actor.
 func checkActor(meta Meta) error {
 	if strings.TrimSpace(meta.Actor) == "" {
-		return domain.Errorf(domain.EInvalid, "X-Actor", "every change needs an actor; send the X-Actor header naming who makes it")
+		return domain.Errorf(domain.EInvalid, "actor", "every change needs an actor: the signed-in user's sub or the importer's name")
 	}
 	return nil
 }

@@ -15,29 +15,70 @@ type TokenVerifier interface {
 
 type principalKey struct{}
 
-// withPrincipal verifies the bearer token of a request that sends one and
-// puts the principal in the context. A bad token fails the request at once,
-// even on a read, so a caller learns of it before relying on the result.
+// isWrite reports whether method changes state. Every route with such a
+// method needs a signed-in principal.
+func isWrite(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	default:
+		return true
+	}
+}
+
+// withPrincipal verifies the bearer token of a request and puts the
+// principal in the context. A write without a token fails with 401 before
+// its body is read. A bad token fails the request at once, even on a read,
+// so a caller learns of it before relying on the result. Reads without a
+// token stay public.
 func (s *Server) withPrincipal(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		header := r.Header.Get("Authorization")
-		if header == "" || s.cfg.Auth == nil {
+		if header == "" {
+			if isWrite(r.Method) {
+				s.rejectSignIn(w, r, errNoToken())
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(header, "Bearer ")
-		if !ok {
-			writeProblem(w, r, domain.Errorf(domain.EUnauthenticated, "Authorization",
+		// The scheme name is case-insensitive (RFC 9110 section 11.1).
+		scheme, token, _ := strings.Cut(strings.TrimSpace(header), " ")
+		token = strings.TrimSpace(token)
+		if !strings.EqualFold(scheme, "Bearer") || token == "" {
+			s.rejectSignIn(w, r, domain.Errorf(domain.EUnauthenticated, "Authorization",
 				"the Authorization header must be \"Bearer <JWT>\""))
 			return
 		}
-		p, err := s.cfg.Auth.Verify(strings.TrimSpace(token))
-		if err != nil {
-			writeProblem(w, r, err)
+		if s.cfg.Auth == nil {
+			s.rejectSignIn(w, r, domain.Errorf(domain.EUnavailable, "Authorization",
+				"this server has no key to verify sign-in tokens, so it accepts no writes; start it with a signing key"))
 			return
+		}
+		p, err := s.cfg.Auth.Verify(token)
+		if err != nil {
+			s.rejectSignIn(w, r, err)
+			return
+		}
+		if state := stateOf(r); state != nil {
+			state.principal = &p
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
+}
+
+func errNoToken() error {
+	return domain.Errorf(domain.EUnauthenticated, "Authorization",
+		"this change needs sign-in: send Authorization: Bearer <token>")
+}
+
+// rejectSignIn sends a failed sign-in and keeps its reason for the request
+// log line.
+func (s *Server) rejectSignIn(w http.ResponseWriter, r *http.Request, err error) {
+	if state := stateOf(r); state != nil {
+		state.authError = err.Error()
+	}
+	writeProblem(w, r, err)
 }
 
 // principalOf returns the request's signed-in principal, if any.
@@ -50,15 +91,12 @@ func principalOf(r *http.Request) (domain.Principal, bool) {
 // with orgCode and returns the principal. An org the read model does not
 // know is judged by its code, so the command can report it as not found.
 func (s *Server) authorize(r *http.Request, perm domain.Permission, orgCode string) (domain.Principal, error) {
-	if s.cfg.Auth == nil {
-		// NOTE: without a verifier the server trusts X-Actor and checks no
-		// role. Only tests that predate sign-in run this way.
-		return domain.Principal{Subject: strings.TrimSpace(r.Header.Get("X-Actor"))}, nil
-	}
 	p, ok := principalOf(r)
 	if !ok {
-		return domain.Principal{}, domain.Errorf(domain.EUnauthenticated, "Authorization",
-			"this change needs sign-in: send Authorization: Bearer <token>")
+		return domain.Principal{}, errNoToken()
+	}
+	if err := domain.ValidateOrgCode("org_code", orgCode); err != nil {
+		return domain.Principal{}, err
 	}
 	target, known := s.cfg.Read.Org(orgCode)
 	if !known {
@@ -68,6 +106,9 @@ func (s *Server) authorize(r *http.Request, perm domain.Permission, orgCode stri
 		}
 	}
 	if err := domain.Authorize(p, perm, target); err != nil {
+		if state := stateOf(r); state != nil {
+			state.authError = err.Error()
+		}
 		return domain.Principal{}, err
 	}
 	return p, nil

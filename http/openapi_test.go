@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,6 +24,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/mux"
 
+	"github.com/planledger/planledger/auth"
 	"github.com/planledger/planledger/commands"
 	"github.com/planledger/planledger/docs"
 	"github.com/planledger/planledger/domain"
@@ -106,14 +108,45 @@ type fixture struct {
 	doc     *openapi3.T
 	handler http.Handler
 	router  *mux.Router
+	secret  []byte // the HS256 secret the server verifies tokens with
+}
+
+// testSecret signs the fixture's tokens; any 32 bytes will do.
+var testSecret = []byte("openapi-test-secret-0123456789abcdef")
+
+// signIn returns an Authorization header for a token of role acting for
+// org, signed with the fixture's secret and valid for an hour.
+func (f *fixture) signIn(t *testing.T, role domain.Role, org, sub string) map[string]string {
+	t.Helper()
+	token, err := auth.Sign(f.secret, domain.Principal{Subject: sub, Role: role, OrgCode: org}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatalf("sign a %s token for %q: %v", role, org, err)
+	}
+	return map[string]string{"Authorization": "Bearer " + token}
+}
+
+// withHeader returns a copy of header with key set to value.
+func withHeader(header map[string]string, key, value string) map[string]string {
+	out := map[string]string{key: value}
+	for k, v := range header {
+		if k != key {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // newFixture builds the server on an in-memory store with the Newburyport
 // district and Newburyport High, the orgs the document's examples use.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	return newFixtureWithLog(t, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+// newFixtureWithLog is newFixture with the server logging to logger.
+func newFixtureWithLog(t *testing.T, logger *slog.Logger) *fixture {
+	t.Helper()
 	doc, raw := loadOpenAPI(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	read := projections.New(logger)
 	service := commands.New(newMemoryStore(read), read)
 
@@ -128,12 +161,17 @@ func newFixture(t *testing.T) *fixture {
 		}
 	}
 
-	handler := plhttp.NewServer(plhttp.Config{Commands: service, Read: read, OpenAPI: raw, Version: "test", Logger: logger}).Handler()
+	verifier, err := auth.NewHMACVerifier(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := plhttp.NewServer(plhttp.Config{Commands: service, Read: read, OpenAPI: raw, Version: "test",
+		Auth: verifier, Logger: logger}).Handler()
 	router, ok := handler.(*mux.Router)
 	if !ok {
 		t.Fatalf("Handler() returned %T, want *mux.Router", handler)
 	}
-	return &fixture{doc: doc, handler: handler, router: router}
+	return &fixture{doc: doc, handler: handler, router: router, secret: testSecret}
 }
 
 // gorillaVar matches a gorilla/mux path variable, {name} or {name:pattern}.
@@ -219,6 +257,49 @@ func TestOpenAPIRoutesMatchServer(t *testing.T) {
 	}
 }
 
+// TestOpenAPIWritesDeclareSignIn checks that every write in the merged
+// document, fragments included, needs the bearer token and lists the 401
+// and 403 responses the sign-in middleware and s.meta send.
+func TestOpenAPIWritesDeclareSignIn(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	scheme := doc.Components.SecuritySchemes["bearerAuth"]
+	if scheme == nil || scheme.Value == nil {
+		t.Fatal("components/securitySchemes has no bearerAuth")
+	}
+	if v := scheme.Value; v.Type != "http" || v.Scheme != "bearer" || v.BearerFormat != "JWT" {
+		t.Errorf("bearerAuth is %s %s %s, want http bearer JWT", v.Type, v.Scheme, v.BearerFormat)
+	}
+	writes := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if method == http.MethodGet || method == http.MethodHead || method == http.MethodOptions {
+				continue
+			}
+			writes++
+			secured := false
+			if op.Security != nil {
+				for _, requirement := range *op.Security {
+					if _, ok := requirement["bearerAuth"]; ok {
+						secured = true
+					}
+				}
+			}
+			if !secured {
+				t.Errorf("%s %s does not list bearerAuth under security", method, path)
+			}
+			for status, ref := range map[int]string{401: "#/components/responses/Unauthorized", 403: "#/components/responses/Forbidden"} {
+				response := op.Responses.Status(status)
+				if response == nil || response.Ref != ref {
+					t.Errorf("%s %s lacks the %d response %s", method, path, status, ref)
+				}
+			}
+		}
+	}
+	if writes == 0 {
+		t.Fatal("the document has no write operations")
+	}
+}
+
 // apiCall is one request sent through the router and checked against the
 // document.
 type apiCall struct {
@@ -264,7 +345,7 @@ func (f *fixture) do(t *testing.T, call apiCall) *httptest.ResponseRecorder {
 
 	req := newRequest()
 	input := f.validationInput(t, req)
-	options := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+	options := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: checkBearerSent}
 	input.Options = options
 	if !call.invalidRequest {
 		if err := openapi3filter.ValidateRequest(context.Background(), input); err != nil {
@@ -282,6 +363,20 @@ func (f *fixture) do(t *testing.T, call apiCall) *httptest.ResponseRecorder {
 		t.Errorf("%s %s: %d response does not match the document: %v", call.method, call.target, rec.Code, err)
 	}
 	return rec
+}
+
+// checkBearerSent is the document's security check: the request sends a
+// bearer token. Whether the token is valid is the server's to decide, and
+// the response validation checks what it answered.
+func checkBearerSent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if in.SecurityScheme.Type != "http" || in.SecurityScheme.Scheme != "bearer" {
+		return fmt.Errorf("security scheme %s is not HTTP bearer", in.SecuritySchemeName)
+	}
+	scheme, token, _ := strings.Cut(in.RequestValidationInput.Request.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return fmt.Errorf("request sends no Authorization: Bearer token")
+	}
+	return nil
 }
 
 // validationInput finds the document operation of the route the server
@@ -339,10 +434,9 @@ func decodeBody(t *testing.T, rec *httptest.ResponseRecorder) map[string]any {
 // errors included, against the document.
 func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 	f := newFixture(t)
-	actor := map[string]string{"X-Actor": "openapi-test"}
-	withIfMatch := func(etag string) map[string]string {
-		return map[string]string{"X-Actor": "openapi-test", "If-Match": etag}
-	}
+	department := f.signIn(t, domain.RoleDepartment, "", "dese-staff@doe.mass.edu")
+	district := f.signIn(t, domain.RoleDistrictEditor, "02040000", "curriculum@newburyport")
+	school := f.signIn(t, domain.RoleSchoolEditor, "02040505", "principal@newburyport")
 
 	// Health and reference.
 	f.do(t, apiCall{method: "GET", target: "/livez", wantStatus: 200})
@@ -363,71 +457,79 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 
 	// Level changes, from the document's examples.
 	levels := "/v1/orgs/{code}/levels"
-	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: actor,
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: department,
 		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 201})
-	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: actor,
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: department,
 		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 201})
-	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: actor,
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: department,
 		body: f.example(t, "POST", levels, "withExpectedSequence"), wantStatus: 201})
-	stale := f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: actor,
+	stale := f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", header: department,
 		body: f.example(t, "POST", levels, "withExpectedSequence"), wantStatus: 409})
 	if got := decodeBody(t, stale)["current_sequence"]; got != float64(2) {
 		t.Errorf("level conflict current_sequence = %v, want 2", got)
 	}
 	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040000/levels", body: f.example(t, "POST", levels, "newburyportHigh2017"),
-		invalidRequest: true, wantStatus: 400})
-	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02049999/levels", header: actor,
+		invalidRequest: true, wantStatus: 401})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02049999/levels", header: department,
 		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 404})
+
+	// Sign-in failures, checked against the document like any response.
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: school,
+		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 403})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: map[string]string{"Authorization": "Bearer not-a-jwt"},
+		body: f.example(t, "POST", levels, "newburyportHigh2017"), wantStatus: 401})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040505", header: map[string]string{"Authorization": "Bearer not-a-jwt"},
+		wantStatus: 401})
 
 	// A DIP, built up through the document's examples, whose expected
 	// sequences follow one another.
 	dip := f.example(t, "POST", "/v1/plans", "newburyportDIP")
 	dipID := dip["id"].(string)
-	created := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: dip, wantStatus: 201})
+	created := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: district, body: dip, wantStatus: 201})
 	if got := created.Header().Get("ETag"); got != `"1"` {
 		t.Errorf("create ETag = %s, want \"1\"", got)
 	}
-	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: dip, wantStatus: 409})
-	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: map[string]any{"titel": "x"},
+	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: district, body: dip, wantStatus: 409})
+	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: district, body: map[string]any{"titel": "x"},
 		invalidRequest: true, wantStatus: 400})
 
 	plan := "/v1/plans/" + dipID
 	objective := f.example(t, "POST", "/v1/plans/{id}/objectives", "objective")
 	objectiveID := objective["id"].(string)
 	delete(objective, "expected_sequence")
-	f.do(t, apiCall{method: "POST", target: plan + "/objectives", header: actor, body: objective,
+	f.do(t, apiCall{method: "POST", target: plan + "/objectives", header: district, body: objective,
 		invalidRequest: true, wantStatus: 428})
-	f.do(t, apiCall{method: "POST", target: plan + "/objectives", header: actor,
+	f.do(t, apiCall{method: "POST", target: plan + "/objectives", header: district,
 		body: f.example(t, "POST", "/v1/plans/{id}/objectives", "objective"), wantStatus: 201})
-	f.do(t, apiCall{method: "PUT", target: plan + "/objectives/" + objectiveID, header: actor,
+	f.do(t, apiCall{method: "PUT", target: plan + "/objectives/" + objectiveID, header: district,
 		body: f.example(t, "PUT", "/v1/plans/{id}/objectives/{item}", "objective"), wantStatus: 200})
-	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: actor,
+	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: district,
 		body: map[string]any{"title": "Stale", "expected_sequence": 1}, wantStatus: 409})
-	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: actor,
+	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: district,
 		body: f.example(t, "PUT", "/v1/plans/{id}/title", "retitle"), wantStatus: 200})
-	f.do(t, apiCall{method: "PUT", target: plan + "/sections/mission", header: withIfMatch(`"4"`),
+	f.do(t, apiCall{method: "PUT", target: plan + "/sections/mission", header: withHeader(district, "If-Match", `"4"`),
 		body: f.example(t, "PUT", "/v1/plans/{id}/sections/{key}", "mission"), wantStatus: 200})
-	f.do(t, apiCall{method: "PUT", target: plan + "/sections/class_size", header: withIfMatch(`"5"`),
+	f.do(t, apiCall{method: "PUT", target: plan + "/sections/class_size", header: withHeader(district, "If-Match", `"5"`),
 		body: map[string]any{"text": "A DIP has no class size section."}, wantStatus: 404})
-	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: withIfMatch("seven"),
+	f.do(t, apiCall{method: "PUT", target: plan + "/title", header: withHeader(district, "If-Match", "seven"),
 		body: map[string]any{"title": "x"}, invalidRequest: true, wantStatus: 400})
 
 	// An SIP under that DIP, with a goal citing the objective.
 	sip := f.example(t, "POST", "/v1/plans", "newburyportHighSIP")
-	sipResponse := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: sip, wantStatus: 201})
+	sipResponse := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: school, body: sip, wantStatus: 201})
 	sipID := decodeBody(t, sipResponse)["plan"].(map[string]any)["id"].(string)
 	sipPlan := "/v1/plans/" + sipID
 	goal := f.example(t, "POST", "/v1/plans/{id}/goals", "goal")
 	goalID := goal["id"].(string)
-	f.do(t, apiCall{method: "POST", target: sipPlan + "/goals", header: actor, body: goal, wantStatus: 201})
-	f.do(t, apiCall{method: "PUT", target: sipPlan + "/goals/" + goalID, header: actor,
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/goals", header: school, body: goal, wantStatus: 201})
+	f.do(t, apiCall{method: "PUT", target: sipPlan + "/goals/" + goalID, header: school,
 		body: f.example(t, "PUT", "/v1/plans/{id}/goals/{item}", "goal"), wantStatus: 200})
 	goalOnDIP := map[string]any{
 		"title":             "Goals belong to SIPs",
 		"measures":          []any{map[string]any{"description": "Ninth graders failing a course", "target": "under 5%"}},
 		"expected_sequence": 5,
 	}
-	f.do(t, apiCall{method: "POST", target: plan + "/goals", header: actor, body: goalOnDIP, wantStatus: 400})
+	f.do(t, apiCall{method: "POST", target: plan + "/goals", header: district, body: goalOnDIP, wantStatus: 400})
 
 	// Reads now and as of past instants.
 	f.do(t, apiCall{method: "GET", target: plan, wantStatus: 200})
@@ -447,12 +549,12 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 	}
 
 	// Removals, which take the version from If-Match only.
-	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: actor,
+	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: school,
 		invalidRequest: true, wantStatus: 428})
-	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withIfMatch(`"3"`), wantStatus: 200})
-	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withIfMatch(`"4"`), wantStatus: 404})
-	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`"4"`), wantStatus: 412})
-	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withIfMatch(`W/"5"`), wantStatus: 200})
+	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withHeader(school, "If-Match", `"3"`), wantStatus: 200})
+	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: withHeader(school, "If-Match", `"4"`), wantStatus: 404})
+	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withHeader(district, "If-Match", `"4"`), wantStatus: 412})
+	f.do(t, apiCall{method: "DELETE", target: plan + "/objectives/" + objectiveID, header: withHeader(district, "If-Match", `W/"5"`), wantStatus: 200})
 
 	// The level-change feed.
 	page := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/level-changes?limit=2", wantStatus: 200}))
@@ -477,8 +579,8 @@ func jsonNumber(v any) string {
 func TestOpenAPILevelStreamFraming(t *testing.T) {
 	f := newFixture(t)
 	body := f.example(t, "POST", "/v1/orgs/{code}/levels", "newburyportHigh2017")
-	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: map[string]string{"X-Actor": "openapi-test"},
-		body: body, wantStatus: 201})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels",
+		header: f.signIn(t, domain.RoleDepartment, "", "dese-staff@doe.mass.edu"), body: body, wantStatus: 201})
 
 	srv := httptest.NewServer(f.handler)
 	defer srv.Close()

@@ -65,7 +65,21 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 		slog.Error("internal error", "method", r.Method, "path", r.URL.Path, "request_id", p.RequestID, "err", err)
 		p.Detail = "an internal error occurred; report request id " + p.RequestID
 	}
+	if code == domain.EUnauthenticated {
+		setChallenge(w, r)
+	}
 	writeProblemBody(w, p)
+}
+
+// setChallenge sends the WWW-Authenticate header every 401 needs (RFC 9110
+// section 11.6.1), naming invalid_token when the request sent a token, as
+// RFC 6750 section 3.1 defines.
+func setChallenge(w http.ResponseWriter, r *http.Request) {
+	challenge := `Bearer realm="planledger"`
+	if r.Header.Get("Authorization") != "" {
+		challenge += `, error="invalid_token"`
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
 }
 
 func conflictProblem(r *http.Request, conflict *domain.ConflictError) Problem {

@@ -35,8 +35,8 @@ type Config struct {
 	Ready   func(ctx context.Context) error
 	OpenAPI []byte
 	Version string
-	// Auth verifies bearer tokens; writes then need a token whose role and
-	// org allow them.
+	// Auth verifies bearer tokens. Every write needs a token whose role and
+	// org allow it; Open fails without a verifier.
 	Auth   TokenVerifier
 	Logger *slog.Logger
 }
@@ -84,6 +84,9 @@ func (s *Server) Handler() http.Handler { return s.router }
 // Open listens on addr ("127.0.0.1:8080", ":0" for any free port) and serves
 // in the background.
 func (s *Server) Open(addr string) error {
+	if s.cfg.Auth == nil {
+		return errors.New("http server has no token verifier (Config.Auth), so no write could sign in; configure a signing key")
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
@@ -157,6 +160,15 @@ func (r *statusRecorder) Flush() {
 	}
 }
 
+// requestState carries facts from inner handlers back to the request log.
+type requestState struct {
+	id        string
+	principal *domain.Principal
+	authError string // the reason sign-in or authorization failed, without the token
+}
+
+// withRequestLog sets the request id and logs one line per request with
+// the signed-in subject and role. It never logs the Authorization header.
 func (s *Server) withRequestLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
@@ -165,18 +177,36 @@ func (s *Server) withRequestLog(next http.Handler) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		state := &requestState{id: id}
 		start := time.Now()
-		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
-		s.log.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status,
-			"duration_ms", time.Since(start).Milliseconds(), "request_id", id, "actor", r.Header.Get("X-Actor"))
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestStateKey{}, state)))
+		attrs := []any{"method", r.Method, "path", r.URL.Path, "status", rec.status,
+			"duration_ms", time.Since(start).Milliseconds(), "request_id", id}
+		if p := state.principal; p != nil {
+			attrs = append(attrs, "subject", p.Subject, "role", p.Role)
+			if p.OrgCode != "" {
+				attrs = append(attrs, "org", p.OrgCode)
+			}
+		}
+		if state.authError != "" {
+			attrs = append(attrs, "auth_error", state.authError)
+		}
+		s.log.Info("request", attrs...)
 	})
 }
 
-type requestIDKey struct{}
+type requestStateKey struct{}
+
+func stateOf(r *http.Request) *requestState {
+	state, _ := r.Context().Value(requestStateKey{}).(*requestState)
+	return state
+}
 
 func requestID(r *http.Request) string {
-	id, _ := r.Context().Value(requestIDKey{}).(string)
-	return id
+	if state := stateOf(r); state != nil {
+		return state.id
+	}
+	return ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -24,6 +24,12 @@ type Config struct {
 	LogFormat  string
 	Shutdown   time.Duration
 
+	// Sign-in keys of serve; see signin.go.
+	AuthSecretFile    string
+	AuthPublicKeyFile string
+	AuthIssuer        string
+	AuthAudience      string
+
 	// duplicateWindow overrides the stream's deduplication window; tests
 	// shorten it to show that retries do not depend on it.
 	duplicateWindow time.Duration
@@ -55,6 +61,15 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 			"load the bundled Massachusetts data at start, adding only what the store lacks (PLANLEDGER_LOAD_BUNDLED)")
 		fs.DurationVar(&c.Shutdown, "shutdown-timeout", c.envDuration("PLANLEDGER_SHUTDOWN_TIMEOUT", 15*time.Second),
 			"maximum time shutdown waits for requests in flight, such as 15s or 1m (PLANLEDGER_SHUTDOWN_TIMEOUT)")
+		fs.StringVar(&c.AuthSecretFile, "auth-secret-file", env("PLANLEDGER_AUTH_SECRET_FILE", ""),
+			"file with the HS256 secret (at least 32 bytes) that signs tokens; without it and without -auth-public-key, "+
+				"the embedded store uses a development key in its data folder (PLANLEDGER_AUTH_SECRET_FILE)")
+		fs.StringVar(&c.AuthPublicKeyFile, "auth-public-key", env("PLANLEDGER_AUTH_PUBLIC_KEY", ""),
+			"PEM public key of an identity provider whose RS256, ES256 or EdDSA tokens sign in (PLANLEDGER_AUTH_PUBLIC_KEY)")
+		fs.StringVar(&c.AuthIssuer, "auth-issuer", env("PLANLEDGER_AUTH_ISSUER", ""),
+			"when set, the iss claim every token must carry (PLANLEDGER_AUTH_ISSUER)")
+		fs.StringVar(&c.AuthAudience, "auth-audience", env("PLANLEDGER_AUTH_AUDIENCE", ""),
+			"when set, a value the aud claim of every token must include (PLANLEDGER_AUTH_AUDIENCE)")
 	}
 }
 

@@ -34,12 +34,19 @@ const (
 // JetStream on a free port, HTTP on loopback, the bundled data loaded.
 func testServer(tb testing.TB, dir string) (*server, string) {
 	tb.Helper()
-	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", Replicas: 1,
-		SyncAlways: true, Bundled: true, LogLevel: "warn", LogFormat: "text"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
+	return testServerWithLog(tb, dir, log)
+}
+
+// testServerWithLog is testServer logging to log. Sign-in uses the
+// development key the server creates in dir.
+func testServerWithLog(tb testing.TB, dir string, log *slog.Logger) (*server, string) {
+	tb.Helper()
+	cfg := Config{DataDir: dir, Listen: "127.0.0.1:0", NATSListen: "127.0.0.1:-1", Replicas: 1,
+		SyncAlways: true, Bundled: true, LogLevel: "warn", LogFormat: "text"}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	srv, err := startServer(ctx, cfg, log)
@@ -128,9 +135,12 @@ func pdfText(tb testing.TB, body []byte) (string, int) {
 }
 
 func TestEndToEnd(t *testing.T) {
-	srv, base := testServer(t, t.TempDir())
+	dir := t.TempDir()
+	srv, base := testServer(t, dir)
 	defer srv.Close(context.Background())
-	actor := map[string]string{"X-Actor": "principal@newburyport.example"}
+	const principal = "principal@newburyport.example"
+	actor := signIn(t, dir, domain.RoleSchoolEditor, newburyportHigh, principal)
+	department := signIn(t, dir, domain.RoleDepartment, "", "dese-staff@doe.mass.edu")
 
 	// The bundled data holds the real district and its high school.
 	r := call(t, "GET", base+"/v1/orgs?type=district&q=newburyport", nil, "")
@@ -183,7 +193,7 @@ func TestEndToEnd(t *testing.T) {
 	delete(goal, "id")
 	edit, _ := json.Marshal(goal)
 	r = call(t, "PUT", base+"/v1/plans/"+sipID+"/goals/"+goalID,
-		map[string]string{"X-Actor": actor["X-Actor"], "If-Match": etag}, string(edit))
+		withHeader(actor, "If-Match", etag), string(edit))
 	wantStatus(t, r, http.StatusOK)
 	if got := r.header.Get("ETag"); got == etag || got == "" {
 		t.Fatalf("ETag after edit %q, want a new one (was %s)", got, etag)
@@ -231,8 +241,8 @@ func TestEndToEnd(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		items := r.json(t)["items"].([]any)
 		last := items[len(items)-1].(map[string]any)
-		if last["actor"] != actor["X-Actor"] {
-			t.Errorf("last change by %v, want %s", last["actor"], actor["X-Actor"])
+		if last["actor"] != principal {
+			t.Errorf("last change by %v, want %s", last["actor"], principal)
 		}
 		found := false
 		for _, c := range last["changes"].([]any) {
@@ -280,7 +290,8 @@ func TestEndToEnd(t *testing.T) {
 		}
 		current := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").header.Get("ETag")
 		backdated := call(t, "PUT", base+"/v1/plans/"+sipID+"/sections/other",
-			map[string]string{"X-Actor": "auditor-correction", "If-Match": current},
+			withHeader(signIn(t, dir, domain.RoleSchoolEditor, newburyportHigh, "corrections@newburyport.example"),
+				"If-Match", current),
 			`{"text": "Correction recorded later, effective last month", "effective_date": "`+
 				time.Now().AddDate(0, -1, 0).Format(time.DateOnly)+`"}`)
 		wantStatus(t, backdated, http.StatusOK)
@@ -299,15 +310,16 @@ func TestEndToEnd(t *testing.T) {
 		before := appliedSeq(t, base)
 		path := base + "/v1/plans/" + sipID + "/sections/needs_assessment"
 		stale := strings.Trim(etag, `"`)
+		lateWriter := signIn(t, dir, domain.RoleSchoolEditor, newburyportHigh, "late-writer@newburyport.example")
 		for _, c := range []struct {
 			name   string
 			header map[string]string
 			body   string
 			status int
 		}{
-			{"stale If-Match", map[string]string{"X-Actor": "late-writer", "If-Match": etag}, `{"text":"stale text"}`,
+			{"stale If-Match", withHeader(lateWriter, "If-Match", etag), `{"text":"stale text"}`,
 				http.StatusPreconditionFailed},
-			{"stale expected_sequence", map[string]string{"X-Actor": "late-writer"},
+			{"stale expected_sequence", lateWriter,
 				`{"text":"stale text", "expected_sequence": ` + stale + `}`, http.StatusConflict},
 		} {
 			r := call(t, "PUT", path, c.header, c.body)
@@ -331,6 +343,7 @@ func TestEndToEnd(t *testing.T) {
 		before := appliedSeq(t, base)
 		type badInput struct {
 			name, method, path, body string
+			header                   map[string]string
 			status                   int
 			field                    string
 		}
@@ -338,18 +351,18 @@ func TestEndToEnd(t *testing.T) {
 		version := strings.Trim(current, `"`)
 		levels := "/v1/orgs/" + newburyportHigh + "/levels"
 		cases := []badInput{
-			{"malformed json", "POST", levels, `{"level": 3,`, 400, "body"},
-			{"unknown org", "POST", "/v1/orgs/99999999/levels", `{"level": 3, "reason": "test"}`, 404, "org_code"},
-			{"level out of range", "POST", levels, `{"level": 7, "reason": "x"}`, 400, "level"},
-			{"unknown field", "POST", levels, `{"level": 3, "reasn": "x"}`, 400, "reasn"},
+			{"malformed json", "POST", levels, `{"level": 3,`, department, 400, "body"},
+			{"unknown org", "POST", "/v1/orgs/99999999/levels", `{"level": 3, "reason": "test"}`, department, 404, "org_code"},
+			{"level out of range", "POST", levels, `{"level": 7, "reason": "x"}`, department, 400, "level"},
+			{"unknown field", "POST", levels, `{"level": 3, "reasn": "x"}`, department, 400, "reasn"},
 			{"goal without measure", "POST", "/v1/plans/" + sipID + "/goals",
-				`{"title": "No measure", "expected_sequence": ` + version + `}`, 400, "measures"},
+				`{"title": "No measure", "expected_sequence": ` + version + `}`, actor, 400, "measures"},
 			// JSON escapes each "<" as six bytes, so 200 KB of text is an event over 1 MiB.
 			{"event over the size limit", "PUT", "/v1/plans/" + sipID + "/sections/other",
-				`{"expected_sequence": ` + version + `, "text": "` + strings.Repeat("<", 200*1024) + `"}`, 413, "body"},
+				`{"expected_sequence": ` + version + `, "text": "` + strings.Repeat("<", 200*1024) + `"}`, actor, 413, "body"},
 		}
 		for _, c := range cases {
-			r := call(t, c.method, base+c.path, actor, c.body)
+			r := call(t, c.method, base+c.path, c.header, c.body)
 			if r.status != c.status {
 				t.Errorf("%s: status %d, want %d (%s)", c.name, r.status, c.status, r.body)
 				continue
@@ -368,7 +381,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("level change reaches NATS and SSE subscribers", func(t *testing.T) {
 		from := appliedSeq(t, base)
-		r := call(t, "POST", base+"/v1/orgs/"+newburyportHigh+"/levels", actor,
+		r := call(t, "POST", base+"/v1/orgs/"+newburyportHigh+"/levels", department,
 			`{"level": 2, "reason": "Not meeting gap narrowing goals", "source": "end-to-end test", "effective_date": "2026-09-30"}`)
 		wantStatus(t, r, http.StatusCreated)
 
@@ -467,7 +480,7 @@ func TestExternalNATSServer(t *testing.T) {
 	defer ext.Shutdown()
 
 	cfg := Config{NATSURL: ext.ClientURL(), Listen: "127.0.0.1:0", Replicas: 1, Bundled: true,
-		LogLevel: "warn", LogFormat: "text"}
+		LogLevel: "warn", LogFormat: "text", AuthSecretFile: writeSecretFile(t)}
 	srv, err := startServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatalf("start against external NATS: %v", err)
@@ -529,9 +542,10 @@ func TestExternalNATSServer(t *testing.T) {
 }
 
 func TestPlanCreationOneWinner(t *testing.T) {
-	srv, base := testServer(t, t.TempDir())
+	dir := t.TempDir()
+	srv, base := testServer(t, dir)
 	defer srv.Close(context.Background())
-	actor := map[string]string{"X-Actor": "superintendent@abington"}
+	actor := signIn(t, dir, domain.RoleDistrictEditor, "00010000", "superintendent@abington")
 
 	dipID := "0b5e9d52-6a4c-4d47-9a5e-3c1f2a9b7e10"
 	r := call(t, "POST", base+"/v1/plans", actor, `{"id": "`+dipID+`", "kind": "dip", "org_code": "00010000",
@@ -561,7 +575,7 @@ func TestPlanCreationOneWinner(t *testing.T) {
 		for i := 0; i < writers; i++ {
 			go func(i int) {
 				<-start
-				r := call(t, "POST", base+"/v1/plans", map[string]string{"X-Actor": fmt.Sprintf("writer-%d", i)},
+				r := call(t, "POST", base+"/v1/plans", signIn(t, dir, domain.RoleSchoolEditor, "00010505", fmt.Sprintf("writer-%d", i)),
 					`{"kind": "sip", "org_code": "00010505", "district_plan_id": "`+dipID+`",
 					  "first_year": 2021, "title": "Abington High School Improvement Plan"}`)
 				statuses <- r.status
@@ -600,7 +614,9 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 	base := srv.http.URL()
 	sipID := "ccd8efb0-355b-4a03-b9c1-f61e175e6d81"
 	etag := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").header.Get("ETag")
-	keyed := map[string]string{"X-Actor": "principal@newburyport", "If-Match": etag, "Idempotency-Key": "goal-7f3a"}
+	keyed := withHeader(signIn(t, dir, domain.RoleSchoolEditor, newburyportHigh, "principal@newburyport"),
+		"If-Match", etag)
+	keyed["Idempotency-Key"] = "goal-7f3a"
 	goal := `{"title": "Attendance for every ninth grader", "statement": "Cut chronic absence.",
 		"measures": [{"description": "Grade 9 chronic absence", "baseline": "16%", "target": "12%"}]}`
 
@@ -623,10 +639,13 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 	}
 
 	t.Run("key reused for another plan is rejected", func(t *testing.T) {
+		// Bresnahan Elementary's SIP, written by the same user (sub) with a
+		// token for that school: keys are scoped to the user, not the token.
 		other := "616b54eb-2a0e-43f3-81a1-f83db33df9fa"
 		otherTag := call(t, "GET", base+"/v1/plans/"+other, nil, "").header.Get("ETag")
-		r := call(t, "POST", base+"/v1/plans/"+other+"/goals",
-			map[string]string{"X-Actor": keyed["X-Actor"], "If-Match": otherTag, "Idempotency-Key": "goal-7f3a"}, goal)
+		otherSchool := signIn(t, dir, domain.RoleSchoolEditor, "02040005", "principal@newburyport")
+		otherSchool["If-Match"], otherSchool["Idempotency-Key"] = otherTag, "goal-7f3a"
+		r := call(t, "POST", base+"/v1/plans/"+other+"/goals", otherSchool, goal)
 		wantStatus(t, r, http.StatusBadRequest)
 		if f := r.json(t)["field"]; f != "Idempotency-Key" {
 			t.Errorf("field %v, want Idempotency-Key", f)
@@ -634,7 +653,8 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 	})
 
 	t.Run("keyed create without id names one plan", func(t *testing.T) {
-		create := map[string]string{"X-Actor": "superintendent@abington", "Idempotency-Key": "dip-2030"}
+		create := withHeader(signIn(t, dir, domain.RoleDistrictEditor, "00010000", "superintendent@abington"),
+			"Idempotency-Key", "dip-2030")
 		body := `{"kind": "dip", "org_code": "00010000", "first_year": 2030, "last_year": 2032, "title": "Abington DIP"}`
 		a := call(t, "POST", base+"/v1/plans", create, body)
 		wantStatus(t, a, http.StatusCreated)
@@ -671,10 +691,12 @@ func TestIdempotencyKeyStoresOnce(t *testing.T) {
 }
 
 func TestCreatePlanWithGoalsIsAtomic(t *testing.T) {
-	srv, base := testServer(t, t.TempDir())
+	dir := t.TempDir()
+	srv, base := testServer(t, dir)
 	defer srv.Close(context.Background())
-	actor := map[string]string{"X-Actor": "principal@abington"}
-	dip := call(t, "POST", base+"/v1/plans", actor, `{"kind": "dip", "org_code": "00010000", "first_year": 2021,
+	actor := signIn(t, dir, domain.RoleSchoolEditor, "00010505", "principal@abington")
+	districtEditor := signIn(t, dir, domain.RoleDistrictEditor, "00010000", "curriculum@abington")
+	dip := call(t, "POST", base+"/v1/plans", districtEditor, `{"kind": "dip", "org_code": "00010000", "first_year": 2021,
 		"last_year": 2023, "title": "Abington DIP", "objectives": [{"title": "Literacy", "standards": ["curriculum_instruction"],
 		"outcomes": [{"description": "Grade 3 ELA meeting expectations", "target": "60%"}]}]}`)
 	wantStatus(t, dip, http.StatusCreated)

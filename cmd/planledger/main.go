@@ -38,6 +38,8 @@ func run(ctx context.Context, args []string) error {
 		err = runImport(ctx, args[1:])
 	case "verify":
 		err = runVerify(ctx, args[1:], os.Stdout)
+	case "token":
+		err = runToken(args[1:], os.Stdout, os.Stderr)
 	case "version":
 		fmt.Println("planledger", version)
 		return nil
@@ -65,14 +67,16 @@ commands:
   import    load DESE data files or a plans file into the store, with progress
   verify    check the log's hash chains, or with -pdf FILE a printed plan
             against the log; exits 1 when it finds a problem
+  token     print a signed sign-in token for a role, signed with serve's key
+            (the development key in -data, or -auth-secret-file)
   version   print the version
 
 Run "planledger <command> -h" for the flags of a command. Each flag of serve,
-and each flag that import shares with serve, can also be set by the
-environment variable named in its help text. The import flags -bundled,
--enrollments, -profile, -observations and -plans, and the verify flag -pdf,
-have no environment variable. Like import, verify opens the store itself:
-pass -data with a stopped server's folder or -nats with a running server's
-NATS URL.
+and each flag that import, verify or token shares with serve, can also be
+set by the environment variable named in its help text. The import flags
+-bundled, -enrollments, -profile, -observations and -plans, the verify flag
+-pdf and the token flags -role, -org, -sub and -ttl have no environment
+variable. Like import, verify opens the store itself: pass -data with a
+stopped server's folder or -nats with a running server's NATS URL.
 `)
 }

@@ -8,19 +8,26 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/planledger/planledger/domain"
 )
 
 // Sixteen writers state the same plan version each round: exactly one edit
 // is stored and every other writer gets 409 naming the version that won.
 func TestRacingWritersOneWinner(t *testing.T) {
 	const writers, rounds = 16, 100
-	srv, base := testServer(t, t.TempDir())
+	dir := t.TempDir()
+	srv, base := testServer(t, dir)
 	defer srv.Close(context.Background())
 	sipID := "ccd8efb0-355b-4a03-b9c1-f61e175e6d81"
 	url := base + "/v1/plans/" + sipID + "/sections/other"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
 
 	version := call(t, "GET", base+"/v1/plans/"+sipID, nil, "").json(t)["version"].(float64)
+	tokens := make([]string, writers)
+	for w := range tokens {
+		tokens[w] = signIn(t, dir, domain.RoleSchoolEditor, newburyportHigh, fmt.Sprintf("writer-%d", w))["Authorization"]
+	}
 	for round := 0; round < rounds; round++ {
 		statuses := make([]int, writers)
 		currents := make([]float64, writers)
@@ -34,7 +41,7 @@ func TestRacingWritersOneWinner(t *testing.T) {
 				body := fmt.Sprintf(`{"expected_sequence": %.0f, "text": "round %d by writer %d"}`, version, round, w)
 				req, _ := http.NewRequest("PUT", url, strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("X-Actor", fmt.Sprintf("writer-%d", w))
+				req.Header.Set("Authorization", tokens[w])
 				resp, err := client.Do(req)
 				if err != nil {
 					t.Errorf("round %d writer %d: %v", round, w, err)

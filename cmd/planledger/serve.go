@@ -46,6 +46,12 @@ type server struct {
 // startServer opens the store, loads the bundled data when asked, and
 // starts HTTP. End-to-end tests call it directly.
 func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) {
+	// The keys are checked first, so a server that could accept no write
+	// never opens the store.
+	verifier, err := cfg.verifier(log)
+	if err != nil {
+		return nil, err
+	}
 	app, err := OpenApp(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -62,6 +68,7 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 		Ready:    app.Ready,
 		OpenAPI:  docs.OpenAPI,
 		Version:  version,
+		Auth:     verifier,
 		Logger:   log,
 	})
 	if err := h.Open(cfg.Listen); err != nil {
