@@ -367,7 +367,7 @@ func (f *fixture) do(t *testing.T, call apiCall) *httptest.ResponseRecorder {
 
 // checkBearerSent is the document's security check: the request sends a
 // bearer token. Whether the token is valid is the server's to decide, and
-// the response validation checks what it answered.
+// the response validation checks the status it returned.
 func checkBearerSent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
 	if in.SecurityScheme.Type != "http" || in.SecurityScheme.Scheme != "bearer" {
 		return fmt.Errorf("security scheme %s is not HTTP bearer", in.SecuritySchemeName)
