@@ -52,6 +52,9 @@ const (
 	PermReview         Permission = "review"          // schedule, conduct and report a district review
 	PermAssist         Permission = "assist"          // manage the assistance library and issue surveys
 	PermAnswerSurvey   Permission = "answer_survey"
+	// PermCommentReview is the district's check of a draft review report
+	// for factual accuracy, by its editor or superintendent.
+	PermCommentReview Permission = "comment_review"
 )
 
 // rolesAllowed maps each permission to the roles that hold it. Authorize checks
@@ -68,6 +71,7 @@ var rolesAllowed = map[Permission][]Role{
 	PermReview:         {RoleDepartment},
 	PermAssist:         {RoleDepartment},
 	PermAnswerSurvey:   {RoleDistrictEditor, RoleSchoolEditor, RoleCouncilMember, RoleApprover},
+	PermCommentReview:  {RoleDistrictEditor, RoleApprover},
 }
 
 // ValidRole reports whether r is one of Roles.
