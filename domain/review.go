@@ -87,8 +87,7 @@ type DateRange struct {
 	End   string `json:"end"`
 }
 
-// Polarity says whether a finding is a strength or a challenge, the two
-// kinds DESE review reports sort findings into.
+// Polarity says whether a finding is a strength or a challenge.
 type Polarity string
 
 const (

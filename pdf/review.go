@@ -42,7 +42,8 @@ var reviewTypeNames = map[domain.ReviewType]string{
 // facts, then for each standard the review examines its strengths,
 // challenges and recommendations, then the district's factual-accuracy
 // comments and any corrections. It prints no rating of any standard,
-// because DESE's review reports of the period give none.
+// because no DESE review protocol or report of 2010 to 2017 consulted for
+// this product rates standards on a scale.
 func RenderReview(doc ReviewDocument) (pdfBytes []byte, err error) {
 	rv := doc.Review
 	if doc.AsOfBasis != "effective" && doc.AsOfBasis != "recorded" {
@@ -345,7 +346,7 @@ func (rr *reviewRenderer) standards() {
 	for _, key := range rv.Type.ReviewedStandards() {
 		rr.heading(domain.StandardName(key), 0, 2*lineHeight(sizeBody))
 		rr.findings(key, domain.PolarityStrength, "Strengths")
-		rr.findings(key, domain.PolarityChallenge, "Challenges and areas for growth")
+		rr.findings(key, domain.PolarityChallenge, "Challenges")
 		rr.recommendations(key)
 	}
 }
