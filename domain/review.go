@@ -48,8 +48,8 @@ var ReviewTypes = []ReviewType{ReviewLevel3, ReviewLevel4, ReviewStandard, Revie
 
 // Comprehensive reports whether a review of this type examines all six
 // standards, which makes it a comprehensive review for the 9-month rule.
-// NOTE: DESE's description of the rule does not say whether a targeted
-// review counts; a targeted review covers three standards, so it is
+// NOTE: DESE's description of the rule does not state whether a targeted
+// review counts. A targeted review covers three standards, so it is
 // treated as not comprehensive.
 func (t ReviewType) Comprehensive() bool {
 	return t == ReviewLevel3 || t == ReviewLevel4 || t == ReviewStandard
@@ -71,14 +71,14 @@ func (t ReviewType) ReviewedStandards() []string {
 	return keys
 }
 
-// ReviewStatus is where a review stands in its lifecycle.
+// ReviewStatus is a review's step in its lifecycle.
 type ReviewStatus string
 
 const (
-	ReviewStatusScheduled ReviewStatus = "scheduled" // planned; nothing found yet
-	ReviewStatusConducted ReviewStatus = "conducted" // on-site visit held; findings are drafted
-	ReviewStatusIssued    ReviewStatus = "issued"    // final report published; only corrections follow
-	ReviewStatusCancelled ReviewStatus = "cancelled" // called off before the report; nothing follows
+	ReviewStatusScheduled ReviewStatus = "scheduled" // planned, with nothing found yet
+	ReviewStatusConducted ReviewStatus = "conducted" // on-site visit held, findings in draft
+	ReviewStatusIssued    ReviewStatus = "issued"    // final report published, changed only by corrections
+	ReviewStatusCancelled ReviewStatus = "cancelled" // called off before the report, with no later step
 )
 
 // DateRange is an inclusive span of calendar days written as YYYY-MM-DD.
@@ -87,7 +87,7 @@ type DateRange struct {
 	End   string `json:"end"`
 }
 
-// Polarity says whether a finding is a strength or a challenge.
+// Polarity marks a finding as a strength or a challenge.
 type Polarity string
 
 const (
@@ -110,13 +110,13 @@ type Finding struct {
 	Standard string   `json:"standard"` // the standard the report prints it under
 	Polarity Polarity `json:"polarity"`
 	Summary  string   `json:"summary"`
-	Evidence string   `json:"evidence"` // what the team saw, read or heard that supports it
+	Evidence string   `json:"evidence"` // the interviews, documents or observations that support it
 	// Citations always include Standard; the decision adds it when missing.
 	Citations ReviewCitations `json:"citations"`
 }
 
-// Recommendation is what the review team advises the district to do about
-// one or more findings.
+// Recommendation is the review team's advice to the district on one or
+// more findings.
 type Recommendation struct {
 	ID         string          `json:"id"`
 	Standard   string          `json:"standard"` // the standard the report prints it under
@@ -138,7 +138,7 @@ type GroupCount struct {
 	Count int    `json:"count"`
 }
 
-// EvidenceSources is what the team drew on during the review.
+// EvidenceSources counts the sources the team drew on during the review.
 type EvidenceSources struct {
 	DocumentsReviewed     int          `json:"documents_reviewed"`
 	DARTData              bool         `json:"dart_data"` // DESE's District Analysis and Review Tools

@@ -174,7 +174,7 @@ func validateEvidence(ev EvidenceSources) error {
 }
 
 // requireStatus rejects a step the review's status does not allow, and
-// says what would.
+// names the step that would be allowed.
 func requireStatus(r *Review, action string, allowed ...ReviewStatus) error {
 	if slices.Contains(allowed, r.Status) {
 		return nil

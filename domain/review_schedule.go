@@ -102,7 +102,7 @@ var TestingWindows = []TestingWindow{
 		Source: "http://www.doe.mass.edu/news/news.aspx?id=16776",
 	},
 	{
-		// The same notice says this window was extended too, but the
+		// The same notice extends this window too, but the
 		// extended end date was not retrieved; the regular window is listed.
 		Name:   "Spring 2015 MCAS and PARCC, grades 3-8 mathematics and STE (regular window)",
 		Dates:  DateRange{"2015-05-04", "2015-05-19"},

@@ -151,7 +151,7 @@ func TestReviewsHolyokeLifecycle(t *testing.T) {
 		body: map[string]any{"published_on": "2014-04-01", "expected_sequence": 5, "effective_date": "2014-04-01"}, wantStatus: 200})
 
 	after := decodeBody(t, f.do(t, apiCall{method: "PUT", target: base + "/findings/6f1c2b7e-1d2a-4e8b-9c3d-2a1b0c9d8e72", header: dept,
-		body: map[string]any{"standard": "assessment", "polarity": "challenge", "summary": "Changed", "evidence": "x", "expected_sequence": 6},
+		body:       map[string]any{"standard": "assessment", "polarity": "challenge", "summary": "Changed", "evidence": "x", "expected_sequence": 6},
 		wantStatus: 400}))
 	problemField(t, after, "status")
 	f.do(t, apiCall{method: "POST", target: base + "/corrections", header: dept, body: map[string]any{

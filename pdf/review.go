@@ -195,7 +195,7 @@ func recommendationNumbers(rv domain.Review) map[string]int {
 	return numbers
 }
 
-// statusLine says how far the review has gone, so a draft is never taken
+// statusLine states how far the review has gone, so a draft is never taken
 // for the issued report.
 func statusLine(rv domain.Review) para {
 	switch rv.Status {
