@@ -99,7 +99,7 @@ const (
 // standard keys (see DistrictStandards) and, optionally, indicators of
 // those standards and conditions for school effectiveness.
 type ReviewCitations struct {
-	Standards  []string `json:"standards"`
+	Standards  []string `json:"standards,omitempty"`
 	Indicators []string `json:"indicators,omitempty"`
 	Conditions []string `json:"conditions,omitempty"`
 }

@@ -281,7 +281,7 @@ func validateFinding(r *Review, f Finding) (Finding, error) {
 // examines it.
 func checkReviewedStandard(r *Review, field, key string) error {
 	if StandardName(key) == "" {
-		return Errorf(EInvalid, field, "%q is not a district standard key; use one of %s", key, standardKeys())
+		return Errorf(EInvalid, field, "%q is not a district standard key; use one of %s", key, reviewStandardKeys())
 	}
 	if reviewed := r.Type.ReviewedStandards(); !slices.Contains(reviewed, key) {
 		return Errorf(EInvalid, field, "a %s review examines only %s, not %s", r.Type, strings.Join(reviewed, ", "), key)
@@ -511,7 +511,7 @@ func validateReviewCitations(field, standard string, c ReviewCitations) (ReviewC
 	for i, key := range c.Standards {
 		if StandardName(key) == "" {
 			return ReviewCitations{}, Errorf(EInvalid, fmt.Sprintf("%s/standards/%d", field, i),
-				"%q is not a district standard key; use one of %s", key, standardKeys())
+				"%q is not a district standard key; use one of %s", key, reviewStandardKeys())
 		}
 		if !slices.Contains(out.Standards, key) {
 			out.Standards = append(out.Standards, key)
@@ -548,4 +548,13 @@ func joinReviewTypes() string {
 		names[i] = string(t)
 	}
 	return strings.Join(names, ", ")
+}
+
+// reviewStandardKeys lists the standard keys for error messages.
+func reviewStandardKeys() string {
+	keys := make([]string, len(DistrictStandards))
+	for i, s := range DistrictStandards {
+		keys[i] = s.Key
+	}
+	return strings.Join(keys, ", ")
 }
