@@ -29,6 +29,9 @@ type ReadModel interface {
 	// CurrentAggregate folds an aggregate of a kind registered with
 	// domain.RegisterKind; state is nil and version 0 when it has no events.
 	CurrentAggregate(kind, id string) (state domain.State, version uint64, err error)
+	// AggregateEvents returns the events of an aggregate of a registered
+	// kind in order.
+	AggregateEvents(kind, id string) []domain.Event
 }
 
 // Service executes commands. It is safe for concurrent use: two writers

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"time"
 
 	"github.com/planledger/planledger/domain"
 )
@@ -33,6 +34,9 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 	if err != nil {
 		return Result{}, err
 	}
+	if meta, err = s.effectiveFromStart(meta, kind, id); err != nil {
+		return Result{}, err
+	}
 	drafts, err := decide(state, version)
 	if err != nil {
 		return Result{}, err
@@ -61,4 +65,25 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 		return Result{}, err
 	}
 	return Result{Event: last}, nil
+}
+
+// effectiveFromStart keeps a change from taking effect before its
+// aggregate's first event does. An as-of read between the two would fold
+// the change without the event that starts the aggregate, and fail. An
+// undated change to an aggregate that starts later holds from its start,
+// as ChangePlan does for plans.
+func (s *Service) effectiveFromStart(meta Meta, kind, id string) (Meta, error) {
+	events := s.read.AggregateEvents(kind, id)
+	if len(events) == 0 {
+		return meta, nil
+	}
+	start := events[0].EffectiveAt
+	switch {
+	case meta.EffectiveAt.IsZero() && start.After(s.now()):
+		meta.EffectiveAt = start
+	case !meta.EffectiveAt.IsZero() && meta.EffectiveAt.Before(start):
+		return meta, domain.Errorf(domain.EInvalid, "effective_date",
+			"the change cannot take effect before the %s does (%s)", kind, start.Format(time.RFC3339))
+	}
+	return meta, nil
 }

@@ -47,6 +47,9 @@ type Objective struct {
 	Timeline    string       `json:"timeline"`
 	Initiatives []Initiative `json:"initiatives"`
 	Outcomes    []Measure    `json:"outcomes"`
+	// Answers lists the district review recommendations the objective
+	// responds to.
+	Answers []RecommendationRef `json:"answers,omitempty"`
 }
 
 // Initiative is a strategic initiative serving one objective.
@@ -76,6 +79,9 @@ type Goal struct {
 	Actions    []Action  `json:"actions"`
 	Measures   []Measure `json:"measures"`
 	Objectives []string  `json:"objectives"` // ids of the DIP objectives the goal advances
+	// Answers lists the recommendations of reviews of the school's
+	// district that the goal responds to.
+	Answers []RecommendationRef `json:"answers,omitempty"`
 }
 
 // Action is a step toward an SIP goal.

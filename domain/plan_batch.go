@@ -30,7 +30,7 @@ func DecideNewPlan(n NewPlan, look Lookup) ([]Draft, error) {
 		return nil, err
 	}
 	for i, o := range n.Objectives {
-		d, err := DecideAddObjective(plan, o)
+		d, err := DecideAddObjective(plan, o, look)
 		if err != nil {
 			return nil, prefixField(err, fmt.Sprintf("objectives/%d", i))
 		}

@@ -201,8 +201,9 @@ func DecideRetitle(p *Plan, title string) (Draft, error) {
 	return Draft{Type: TypePlanRetitled, Payload: PlanRetitled{Title: title}}, nil
 }
 
-// DecideAddObjective adds a strategic objective to a DIP.
-func DecideAddObjective(p *Plan, o Objective) (Draft, error) {
+// DecideAddObjective adds a strategic objective to a DIP. Recommendations
+// it answers must belong to reviews of the plan's district.
+func DecideAddObjective(p *Plan, o Objective, look Lookup) (Draft, error) {
 	if p.Kind != PlanDIP {
 		return Draft{}, Errorf(EInvalid, "kind", "objectives belong to DIPs; an SIP adopts goals instead")
 	}
@@ -220,11 +221,14 @@ func DecideAddObjective(p *Plan, o Objective) (Draft, error) {
 	if err := validateObjective(o); err != nil {
 		return Draft{}, err
 	}
+	if o.Answers, err = checkAnswers("answers", o.Answers, p.OrgCode, look); err != nil {
+		return Draft{}, err
+	}
 	return Draft{Type: TypeObjectiveAdded, Payload: ObjectiveAdded{Objective: o}}, nil
 }
 
 // DecideReviseObjective replaces an existing objective as a whole.
-func DecideReviseObjective(p *Plan, o Objective) (Draft, error) {
+func DecideReviseObjective(p *Plan, o Objective, look Lookup) (Draft, error) {
 	if id, err := canonicalID("id", o.ID); err == nil {
 		o.ID = id
 	}
@@ -234,6 +238,11 @@ func DecideReviseObjective(p *Plan, o Objective) (Draft, error) {
 	if err := validateObjective(o); err != nil {
 		return Draft{}, err
 	}
+	answers, err := checkAnswers("answers", o.Answers, p.OrgCode, look)
+	if err != nil {
+		return Draft{}, err
+	}
+	o.Answers = answers
 	return Draft{Type: TypeObjectiveRevised, Payload: ObjectiveRevised{Objective: o}}, nil
 }
 
@@ -351,6 +360,11 @@ func validateGoal(p *Plan, g *Goal, look Lookup) error {
 				"DIP %s has no objective %s; list its objectives at GET /v1/plans/%s", dip.ID, id, dip.ID)
 		}
 	}
+	answers, err := checkAnswers("answers", g.Answers, DistrictCodeOf(p.OrgCode), look)
+	if err != nil {
+		return err
+	}
+	g.Answers = answers
 	return nil
 }
 

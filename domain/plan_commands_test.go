@@ -186,20 +186,20 @@ func TestDecideAddObjectiveRejectsBadObjectives(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := validObjective(objectiveBID)
 			tt.edit(&o)
-			_, err := domain.DecideAddObjective(newDIP(dipID, districtCode), o)
+			_, err := domain.DecideAddObjective(newDIP(dipID, districtCode), o, newLookup())
 			checkError(t, err, tt.code, tt.field)
 		})
 	}
 }
 
 func TestDecideAddObjectiveRejectsSIP(t *testing.T) {
-	_, err := domain.DecideAddObjective(newSIP(), validObjective(objectiveBID))
+	_, err := domain.DecideAddObjective(newSIP(), validObjective(objectiveBID), newLookup())
 	checkError(t, err, domain.EInvalid, "kind")
 }
 
 func TestDecideAddObjectiveBuildsDraft(t *testing.T) {
 	o := validObjective(objectiveBID)
-	d, err := domain.DecideAddObjective(newDIP(dipID, districtCode), o)
+	d, err := domain.DecideAddObjective(newDIP(dipID, districtCode), o, newLookup())
 	if err != nil {
 		t.Fatalf("got error %v, want nil", err)
 	}
@@ -220,7 +220,7 @@ func TestDecideAddObjectiveBuildsDraft(t *testing.T) {
 
 func TestDecideAddObjectiveGeneratesID(t *testing.T) {
 	o := validObjective("")
-	d, err := domain.DecideAddObjective(newDIP(dipID, districtCode), o)
+	d, err := domain.DecideAddObjective(newDIP(dipID, districtCode), o, newLookup())
 	if err != nil {
 		t.Fatalf("got error %v, want nil", err)
 	}
@@ -233,21 +233,21 @@ func TestDecideAddObjectiveGeneratesID(t *testing.T) {
 func TestDecideReviseObjective(t *testing.T) {
 	dip := newDIP(dipID, districtCode)
 
-	_, err := domain.DecideReviseObjective(dip, validObjective(missingID))
+	_, err := domain.DecideReviseObjective(dip, validObjective(missingID), newLookup())
 	t.Run("unknown id", func(t *testing.T) {
 		checkError(t, err, domain.ENotFound, "id")
 	})
 
 	invalid := validObjective(objectiveAID)
 	invalid.Standards = []string{"athletics"}
-	_, err = domain.DecideReviseObjective(dip, invalid)
+	_, err = domain.DecideReviseObjective(dip, invalid, newLookup())
 	t.Run("unknown standard", func(t *testing.T) {
 		checkError(t, err, domain.EInvalid, "standards/0")
 	})
 
 	revised := validObjective(objectiveAID)
 	revised.Title = "Strengthen core instruction in every grade"
-	d, err := domain.DecideReviseObjective(dip, revised)
+	d, err := domain.DecideReviseObjective(dip, revised, newLookup())
 	t.Run("valid revision", func(t *testing.T) {
 		if err != nil {
 			t.Fatalf("got error %v, want nil", err)

@@ -136,6 +136,9 @@ const (
 	PermReview         Permission = "review"          // schedule, conduct and report a district review
 	PermAssist         Permission = "assist"          // manage the assistance library and issue surveys
 	PermAnswerSurvey   Permission = "answer_survey"
+	// PermCommentReview is the district's check of a draft review report
+	// for factual accuracy, by its editor or superintendent.
+	PermCommentReview Permission = "comment_review"
 )
 
 // Permissions lists every permission, for documentation and tests.
@@ -156,6 +159,7 @@ var rolesAllowed = map[Permission][]Role{
 	PermReview:         {RoleDepartment},
 	PermAssist:         {RoleDepartment},
 	PermAnswerSurvey:   {RoleDistrictEditor, RoleSchoolEditor, RoleCouncilMember, RoleApprover},
+	PermCommentReview:  {RoleDistrictEditor, RoleApprover},
 }
 
 // RolesAllowed returns the roles that hold permission a, before the org

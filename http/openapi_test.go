@@ -79,8 +79,14 @@ func (s *memoryStore) Append(_ context.Context, req domain.AppendRequest) (domai
 		effective = recorded
 	}
 	s.streamSeq++
+	// Like the real store, a fixed event id from the command is kept, so
+	// keyed retries find their first attempt's event.
+	id := req.Metadata.EventID
+	if id == "" {
+		id = uuid.Must(uuid.NewV7()).String()
+	}
 	event := domain.Event{
-		ID:             uuid.Must(uuid.NewV7()).String(),
+		ID:             id,
 		Type:           req.Draft.Type,
 		SchemaVersion:  domain.CurrentSchemaVersion,
 		AggregateKind:  req.AggregateKind,
@@ -648,6 +654,9 @@ func (s *memoryStore) AppendBatch(ctx context.Context, req domain.AppendRequest,
 		one := req
 		one.Draft = d
 		one.ExpectedSequence = req.ExpectedSequence + uint64(i)
+		if i > 0 {
+			one.Metadata.EventID = "" // only the first event takes the fixed id
+		}
 		ev, err := s.Append(ctx, one)
 		if err != nil {
 			return nil, err

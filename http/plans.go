@@ -192,8 +192,9 @@ func (s *Server) handleObjectiveAdd(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
+	look := s.cfg.Commands.Lookup()
 	s.changePlan(w, r, req.planEdit, http.StatusCreated, func(p *domain.Plan) (domain.Draft, error) {
-		return domain.DecideAddObjective(p, req.Objective)
+		return domain.DecideAddObjective(p, req.Objective, look)
 	})
 }
 
@@ -207,8 +208,9 @@ func (s *Server) handleObjectiveRevise(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Objective.ID = mux.Vars(r)["item"]
+	look := s.cfg.Commands.Lookup()
 	s.changePlan(w, r, req.planEdit, http.StatusOK, func(p *domain.Plan) (domain.Draft, error) {
-		return domain.DecideReviseObjective(p, req.Objective)
+		return domain.DecideReviseObjective(p, req.Objective, look)
 	})
 }
 

@@ -75,6 +75,7 @@ func NewServer(cfg Config) *Server {
 	s.registerOrgRoutes(s.router)
 	s.registerPlanRoutes(s.router)
 	s.registerLevelRoutes(s.router)
+	s.registerReviewRoutes(s.router)
 	return s
 }
 

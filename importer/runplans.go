@@ -81,7 +81,7 @@ func (r *runner) importPlan(b PlanBundle, actor string, done *int, total int) er
 		if b.Kind == domain.PlanDIP {
 			o := b.Objectives[i]
 			what = fmt.Sprintf("add objectives/%d (%s)", i, o.Title)
-			d, err = domain.DecideAddObjective(plan, o)
+			d, err = domain.DecideAddObjective(plan, o, r.state)
 			key = fmt.Sprintf("%s/%s/%s", domain.TypeObjectiveAdded, b.ID, o.ID)
 		} else {
 			g := b.Goals[i]
