@@ -29,7 +29,6 @@ const (
 	newburyDIPID = "1496d2f4-3f89-4c37-8c47-d3358c42ebf0" // the bundled Newburyport DIP
 )
 
-var testSecret = []byte("reviews-test-secret-of-32-bytes!!")
 
 // newBundledFixture builds the server with sign-in on an in-memory store
 // holding the bundled Massachusetts data.
@@ -53,7 +52,7 @@ func newBundledFixture(t *testing.T) *fixture {
 	}
 	handler := plhttp.NewServer(plhttp.Config{Commands: commands.New(store, read), Read: read, OpenAPI: raw,
 		Version: "test", Auth: verifier, Logger: logger}).Handler()
-	return &fixture{doc: doc, handler: handler, router: handler.(*mux.Router)}
+	return &fixture{doc: doc, handler: handler, router: handler.(*mux.Router), secret: testSecret}
 }
 
 // bearer returns headers signing in as the role for the org.
@@ -112,7 +111,7 @@ func TestReviewsHolyokeLifecycle(t *testing.T) {
 	exception := f.example(t, "POST", "/v1/reviews", "withinNineMonths")
 	exception["emergency_exception"] = map[string]any{"board_vote_date": "2014-05-27", "reason": "Illustrative emergency"}
 	exception["type"] = "standard"
-	f.do(t, apiCall{method: "POST", target: "/v1/reviews", body: exception, wantStatus: 401})
+	f.do(t, apiCall{method: "POST", target: "/v1/reviews", body: exception, wantStatus: 401, invalidRequest: true})
 	f.do(t, apiCall{method: "POST", target: "/v1/reviews", header: holyokeEditor, body: exception, wantStatus: 403})
 
 	// A step out of order names the status field.
@@ -257,11 +256,11 @@ func TestReviewsNewburyportResponses(t *testing.T) {
 	problemField(t, badRec, "finding_ids/0")
 
 	// The district editor revises the DIP's objective 2 to answer the first.
+	editor := bearer(t, domain.RoleDistrictEditor, newburyport)
 	plan := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/plans/" + newburyDIPID, wantStatus: 200}))
 	objective := plan["plan"].(map[string]any)["objectives"].([]any)[1].(map[string]any)
 	objective["answers"] = []any{map[string]any{"review_id": id, "recommendation_id": recIDs[0]}}
 	objective["expected_sequence"] = plan["version"]
-	editor := bearer(t, domain.RoleDistrictEditor, newburyport, "X-Actor", "nps-district-editor")
 	target := "/v1/plans/" + newburyDIPID + "/objectives/" + objective["id"].(string)
 	f.do(t, apiCall{method: "PUT", target: target, header: editor, body: objective, wantStatus: 200})
 
