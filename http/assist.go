@@ -152,6 +152,12 @@ func (s *Server) handleLibraryAdd(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
+	if meta.Expected == nil {
+		// Stating the current version lets the decision report an id in
+		// use as such, instead of as a missing If-Match.
+		current := s.cfg.Read.Sequence(domain.KindLibrary, req.ID)
+		meta.Expected = &current
+	}
 	res, err := s.cfg.Commands.Execute(r.Context(), meta, domain.KindLibrary, req.ID,
 		func(state domain.State, _ uint64) ([]domain.Draft, error) {
 			d, err := domain.DecideAddLibraryItem(state, req.LibraryItem, catalog())
@@ -176,6 +182,9 @@ func (s *Server) handleLibraryRevise(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.ID = id
+	if rejectCatalogID(w, r, id) {
+		return
+	}
 	meta, err := s.meta(r, domain.PermAssist, "", req.ExpectedSequence, "")
 	if err != nil {
 		writeProblem(w, r, err)
@@ -195,6 +204,9 @@ func (s *Server) handleLibraryRevise(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleLibraryRetire(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
+	if rejectCatalogID(w, r, id) {
+		return
+	}
 	meta, err := s.meta(r, domain.PermAssist, "", nil, "")
 	if err != nil {
 		writeProblem(w, r, err)
@@ -211,6 +223,17 @@ func (s *Server) handleLibraryRetire(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.respondLibraryWrite(w, r, http.StatusOK, res.Event, res.Replayed)
+}
+
+// rejectCatalogID stops a change to a catalog item, which only a new
+// catalog version can change.
+func rejectCatalogID(w http.ResponseWriter, r *http.Request, id string) bool {
+	if _, ok := catalog().Item(id); ok {
+		writeProblem(w, r, domain.Errorf(domain.EInvalid, "id",
+			"%s is a catalog item; catalog items change only with a new planledger release", id))
+		return true
+	}
+	return false
 }
 
 // respondLibraryWrite returns the local item as the write's event left it.

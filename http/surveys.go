@@ -160,6 +160,9 @@ func (s *Server) handleSurveyIssue(w http.ResponseWriter, r *http.Request) {
 			"name the library item whose questions the survey asks; list them at GET /v1/assistance/library?kind=survey"))
 		return
 	}
+	// As for a new library item, an id in use is reported by the decision.
+	current := s.cfg.Read.Sequence(domain.KindSurvey, c.ID)
+	meta.Expected = &current
 	item, err := s.libraryItem(c.InstrumentID)
 	if err != nil {
 		writeProblem(w, r, prefixNotFound(err, "instrument_id"))
