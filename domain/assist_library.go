@@ -59,8 +59,8 @@ type LibraryItem struct {
 	Origin     string   `json:"origin"`
 	// PlanTemplate, on a template, is what creating a plan from it fills in.
 	PlanTemplate *PlanTemplate `json:"plan_template,omitempty"`
-	// Instrument, on a survey or self-assessment tool, is the questionnaire
-	// a survey issued from the item asks.
+	// Instrument, on a survey or self-assessment tool, contains the
+	// questions of every survey issued from the item.
 	Instrument *Instrument `json:"instrument,omitempty"`
 }
 
@@ -88,17 +88,17 @@ const MaxAnswerText = 4000
 
 // Question is one item of a survey instrument.
 type Question struct {
-	ID       string   `json:"id"`
-	Kind     string   `json:"kind"`
-	Prompt   string   `json:"prompt"`
-	Options  []string `json:"options,omitempty"`   // choice only
-	LowLabel string   `json:"low_label,omitempty"` // likert only: what 1 means
-	HighLabel string  `json:"high_label,omitempty"` // likert only: what 5 means
-	Required bool     `json:"required,omitempty"`
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Prompt    string   `json:"prompt"`
+	Options   []string `json:"options,omitempty"`    // choice only
+	LowLabel  string   `json:"low_label,omitempty"`  // likert only: what 1 means
+	HighLabel string   `json:"high_label,omitempty"` // likert only: what 5 means
+	Required  bool     `json:"required,omitempty"`
 }
 
-// Instrument is the questionnaire of a survey. Adaptation says which parts
-// come from the source and which were written for planledger.
+// Instrument is the questionnaire of a survey. Adaptation states which
+// parts come from the source and which were written for planledger.
 type Instrument struct {
 	Adaptation string     `json:"adaptation"`
 	Questions  []Question `json:"questions"`
@@ -205,6 +205,7 @@ func ValidateLibraryItem(item LibraryItem) error {
 	if strings.TrimSpace(item.Description) == "" {
 		return Errorf(EInvalid, "description", "a library item needs a description")
 	}
+
 	if len(item.Audience) == 0 {
 		return Errorf(EInvalid, "audience", "name at least one audience: %s, %s or %s", AudienceDistrict, AudienceSchool, AudienceDepartment)
 	}
@@ -218,6 +219,7 @@ func ValidateLibraryItem(item LibraryItem) error {
 			return Errorf(EInvalid, fmt.Sprintf("levels/%d", i), "level %d is outside 1 to 5", l)
 		}
 	}
+
 	if item.Verified && len(item.SourceURLs) == 0 {
 		return Errorf(EInvalid, "source_urls", "a verified item needs at least one source URL")
 	}
@@ -226,6 +228,7 @@ func ValidateLibraryItem(item LibraryItem) error {
 			return Errorf(EInvalid, fmt.Sprintf("source_urls/%d", i), "source %q is not an http or https URL", u)
 		}
 	}
+
 	if item.PlanTemplate != nil {
 		if item.Kind != LibraryTemplate {
 			return Errorf(EInvalid, "plan_template", "only a template carries a plan_template; this item is a %s", item.Kind)

@@ -170,7 +170,7 @@ func TestApplyTemplateSkeletonGoals(t *testing.T) {
 	}
 }
 
-// surveyEvents folds drafts into a survey the way the projector does,
+// surveyLog folds drafts into a survey the way the projector does,
 // with each event recorded at the given instant and actor.
 type surveyLog struct {
 	t      *testing.T

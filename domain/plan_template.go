@@ -8,7 +8,7 @@ import (
 
 // TemplateRef names the library template and its version a plan was
 // created from. The plan.created event stores the merged section texts, so
-// a rebuild gives the same plan whatever later versions of the template say.
+// a rebuild gives the same plan after the template changes.
 type TemplateRef struct {
 	ID      string `json:"id"`
 	Version int    `json:"version"`
@@ -34,6 +34,7 @@ func ApplyTemplate(n NewPlan, item LibraryItem) (NewPlan, error) {
 		return n, Errorf(EInvalid, "kind", "template %s makes a %s, but the request asks for a %s; leave kind out or use a %s template",
 			item.ID, t.Kind, n.Kind, n.Kind)
 	}
+
 	if strings.TrimSpace(n.Title) == "" {
 		n.Title = t.Title
 	}
@@ -43,6 +44,7 @@ func ApplyTemplate(n NewPlan, item LibraryItem) (NewPlan, error) {
 	}
 	maps.Copy(sections, n.Sections)
 	n.Sections = sections
+
 	if len(n.Objectives) == 0 && len(n.Goals) == 0 {
 		// Skeletons are copied, so filling in ids never writes the catalog.
 		for _, o := range t.Objectives {

@@ -209,6 +209,7 @@ func DecideIssueSurvey(existing State, c IssueSurvey, item LibraryItem, orgs Org
 	if title == "" {
 		title = item.Title
 	}
+
 	if len(c.OrgCodes) == 0 {
 		return Draft{}, Errorf(EInvalid, "org_codes", "name at least one district or school the survey is for")
 	}
@@ -229,6 +230,7 @@ func DecideIssueSurvey(existing State, c IssueSurvey, item LibraryItem, orgs Org
 			return Draft{}, Errorf(ENotFound, field, "no district or school has org code %s; list them at GET /v1/orgs", code)
 		}
 	}
+
 	if c.OpensAt.IsZero() {
 		return Draft{}, Errorf(EInvalid, "opens_at", "state when the survey opens, as a date like 2017-10-01 or an RFC 3339 instant")
 	}
@@ -240,8 +242,9 @@ func DecideIssueSurvey(existing State, c IssueSurvey, item LibraryItem, orgs Org
 			c.ClosesAt.Format(time.RFC3339), c.OpensAt.Format(time.RFC3339))
 	}
 	if !c.ClosesAt.After(now) {
-		return Draft{}, Errorf(EInvalid, "closes_at", "closes_at %s has already passed, so nobody could answer", c.ClosesAt.Format(time.RFC3339))
+		return Draft{}, Errorf(EInvalid, "closes_at", "closes_at %s is in the past; set a future closes_at", c.ClosesAt.Format(time.RFC3339))
 	}
+
 	return Draft{Type: TypeSurveyIssued, Payload: SurveyIssued{
 		ID: c.ID, Title: title, InstrumentID: item.ID, InstrumentVersion: item.Version,
 		Questions: slices.Clone(item.Instrument.Questions), OrgCodes: slices.Clone(c.OrgCodes),

@@ -14,9 +14,9 @@ import (
 	"github.com/planledger/planledger/projections"
 )
 
-// catalog returns the assistance library bundled with the binary. The
-// data package's tests and this package's tests parse it, so a broken
-// file fails the build's tests before it can reach a server.
+// catalog returns the assistance library bundled with the binary. It
+// panics on a file that does not parse, which the domain tests catch
+// before a release.
 var catalog = sync.OnceValue(func() *domain.Library {
 	lib, err := domain.ParseLibrary(data.AssistanceLibrary())
 	if err != nil {
@@ -26,6 +26,7 @@ var catalog = sync.OnceValue(func() *domain.Library {
 })
 
 func (s *Server) registerAssistRoutes(r *mux.Router) {
+	catalog() // a broken catalog stops the server here, not at the first request
 	r.HandleFunc("/v1/assistance/library", s.handleLibraryList).Methods(http.MethodGet)
 	r.HandleFunc("/v1/assistance/library", s.handleLibraryAdd).Methods(http.MethodPost)
 	r.HandleFunc("/v1/assistance/library/{id}", s.handleLibraryGet).Methods(http.MethodGet)

@@ -142,6 +142,7 @@ func (s *Server) handleSurveyIssue(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
+
 	c := req.IssueSurvey
 	if c.ID, err = domain.NormalizeSurveyID(c.ID); err != nil {
 		writeProblem(w, r, err)
@@ -160,6 +161,7 @@ func (s *Server) handleSurveyIssue(w http.ResponseWriter, r *http.Request) {
 			"name the library item whose questions the survey asks; list them at GET /v1/assistance/library?kind=survey"))
 		return
 	}
+
 	// As for a new library item, an id in use is reported by the decision.
 	current := s.cfg.Read.Sequence(domain.KindSurvey, c.ID)
 	meta.Expected = &current
@@ -200,22 +202,22 @@ func (s *Server) handleSurveyAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := mux.Vars(r)["id"]
-	who, _ := principalOf(r)
-	meta, err := s.meta(r, domain.PermAnswerSurvey, who.OrgCode, nil, "")
+	principal, _ := principalOf(r)
+	meta, err := s.meta(r, domain.PermAnswerSurvey, principal.OrgCode, nil, "")
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
-	if who.OrgCode == "" {
-		// Only the legacy X-Actor mode gets here: it has no org to answer for.
+	if principal.OrgCode == "" {
+		// Only the legacy X-Actor mode gets here, and it names no org.
 		writeProblem(w, r, domain.Errorf(domain.EUnauthenticated, "Authorization",
 			"answering a survey needs a sign-in token that names your district or school"))
 		return
 	}
-	org, known := s.cfg.Read.Org(who.OrgCode)
+	org, known := s.cfg.Read.Org(principal.OrgCode)
 	if !known {
 		writeProblem(w, r, domain.Errorf(domain.EForbidden, "Authorization",
-			"the token's org %s is not a registered district or school", who.OrgCode))
+			"the token's org %s is not a registered district or school", principal.OrgCode))
 		return
 	}
 
@@ -229,7 +231,7 @@ func (s *Server) handleSurveyAnswer(w http.ResponseWriter, r *http.Request) {
 				if survey == nil {
 					return nil, domain.Errorf(domain.ENotFound, "id", "survey %s not found", id)
 				}
-				d, err := domain.DecideAnswerSurvey(survey, who, org, req.Answers, time.Now())
+				d, err := domain.DecideAnswerSurvey(survey, principal, org, req.Answers, time.Now())
 				return []domain.Draft{d}, err
 			})
 		var conflict *domain.ConflictError
@@ -294,9 +296,8 @@ func (s *Server) handleSurveyClose(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSurveyResults returns the counts and means per question. Anyone may
-// read them once the survey is closed or its window has ended; before that
-// only Department staff, so early results cannot sway those who have not
-// answered yet.
+// read them once the survey is closed or its window has ended. Before that
+// only Department staff may, so early results cannot sway later respondents.
 func (s *Server) handleSurveyResults(w http.ResponseWriter, r *http.Request) {
 	at, err := asOfFrom(r)
 	if err != nil {

@@ -29,10 +29,9 @@ type PriorityEntry struct {
 	Severity            *Severity `json:"severity,omitempty"`
 }
 
-// Severity measures how much of a district's school system has problems:
-// its schools with a level as of the instant, and how many of them are at
-// Level 3 or above (the lowest-performing 20% and the underperforming and
-// chronically underperforming schools chosen from them).
+// Severity counts a district's schools with a level as of the instant and
+// those at Level 3 or above. Level 3 is the lowest-performing 20% of
+// schools, and Levels 4 and 5 are chosen from them.
 type Severity struct {
 	SchoolsWithLevel    int     `json:"schools_with_level"`
 	SchoolsAtLevel3Plus int     `json:"schools_at_level_3_plus"`
@@ -81,10 +80,10 @@ func (p *Projector) currentRuns(at AsOf) map[string]levelRun {
 // AssistancePriority ranks the districts (typ OrgDistrict) or schools (typ
 // OrgSchool) that have a level at the instant, because 603 CMR 2.03(1)
 // raises the priority for assistance with the severity and duration of
-// problems. The order is: level, highest first; then time at that level,
-// longest first; then, for districts, the number of schools at Level 3 or
-// above and their share of the district's schools with a level, most
-// first; then org code, so the order is total and repeatable.
+// problems. Entries are ordered by level (highest first), then by time at
+// that level (longest first). For districts, ties go to more schools at
+// Level 3 or above, then to a higher share of such schools. The org code
+// breaks the remaining ties, so the order is total and repeatable.
 func (p *Projector) AssistancePriority(at AsOf, typ domain.OrgType) []PriorityEntry {
 	runs := p.currentRuns(at)
 	var severity map[string]*Severity
