@@ -4,11 +4,13 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/planledger/planledger/commands"
 	"github.com/planledger/planledger/data"
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/projections"
@@ -35,6 +37,33 @@ func (s *Server) registerAssistRoutes(r *mux.Router) {
 	r.HandleFunc("/v1/assistance/interventions", s.handleInterventions).Methods(http.MethodGet)
 	r.HandleFunc("/v1/assistance/priority", s.handlePriority).Methods(http.MethodGet)
 	s.registerSurveyRoutes(r)
+}
+
+// metaStatewide authorizes a write that concerns no single org, such as a
+// library item or a survey's issue, and returns its metadata. Only roles
+// that act for every org pass, because Authorize checks an empty target
+// against any other role's org.
+func (s *Server) metaStatewide(r *http.Request, perm domain.Permission, expected *uint64) (commands.Meta, error) {
+	principal, ok := principalOf(r)
+	if !ok {
+		return commands.Meta{}, errNoToken()
+	}
+	if err := domain.Authorize(principal, perm, domain.Org{}); err != nil {
+		if state := stateOf(r); state != nil {
+			state.authError = err.Error()
+		}
+		return commands.Meta{}, err
+	}
+	exp, err := parseExpected(r, expected)
+	if err != nil {
+		return commands.Meta{}, err
+	}
+	key := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(key) > maxIdempotencyKey {
+		return commands.Meta{}, domain.Errorf(domain.EInvalid, "Idempotency-Key",
+			"Idempotency-Key is %d characters; use at most %d, such as a UUID", len(key), maxIdempotencyKey)
+	}
+	return commands.Meta{Actor: principal.Subject, CorrelationID: requestID(r), Expected: exp, IdempotencyKey: key}, nil
 }
 
 // localItem folds a locally added library item; ok is false when the id
@@ -143,7 +172,7 @@ func (s *Server) handleLibraryAdd(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	meta, err := s.meta(r, domain.PermAssist, "", req.ExpectedSequence, "")
+	meta, err := s.metaStatewide(r, domain.PermAssist, req.ExpectedSequence)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -186,7 +215,7 @@ func (s *Server) handleLibraryRevise(w http.ResponseWriter, r *http.Request) {
 	if rejectCatalogID(w, r, id) {
 		return
 	}
-	meta, err := s.meta(r, domain.PermAssist, "", req.ExpectedSequence, "")
+	meta, err := s.metaStatewide(r, domain.PermAssist, req.ExpectedSequence)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -208,7 +237,7 @@ func (s *Server) handleLibraryRetire(w http.ResponseWriter, r *http.Request) {
 	if rejectCatalogID(w, r, id) {
 		return
 	}
-	meta, err := s.meta(r, domain.PermAssist, "", nil, "")
+	meta, err := s.metaStatewide(r, domain.PermAssist, nil)
 	if err != nil {
 		writeProblem(w, r, err)
 		return

@@ -143,7 +143,7 @@ func TestAssistLibraryRoutes(t *testing.T) {
 
 	// Local items: Department staff only, never under a catalog id.
 	local := f.example(t, "POST", "/v1/assistance/library", "network")
-	f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local, wantStatus: 401})
+	f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local, invalidRequest: true, wantStatus: 401})
 	f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local,
 		header: bearer(t, "nbpt-editor", domain.RoleDistrictEditor, newburyport), wantStatus: 403})
 	added := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local, header: dese, wantStatus: 201}))
@@ -188,8 +188,7 @@ func containsNumber(xs []any, n float64) bool {
 
 func TestAssistPlanFromTemplate(t *testing.T) {
 	f, read := newBundledFixture(t)
-	// X-Actor is still required by the plan routes' document; the token decides.
-	editor := with(bearer(t, "nbpt-district-editor", domain.RoleDistrictEditor, newburyport), "X-Actor", "nbpt-district-editor")
+	editor := bearer(t, "nbpt-district-editor", domain.RoleDistrictEditor, newburyport)
 	mission := "Every student leaves ready for college, career and citizenship."
 	dip := map[string]any{"template_id": "pfs-plan-template", "org_code": newburyport, "first_year": 2019, "last_year": 2021,
 		"sections": map[string]any{"mission": mission}, "effective_date": "2018-07-01"}
@@ -241,7 +240,7 @@ func TestAssistPlanFromTemplate(t *testing.T) {
 	// An SIP with the Turnaround Practices skeleton goals, by the school's editor.
 	sip := map[string]any{"template_id": "turnaround-practices-sip", "org_code": newburyportHigh, "district_plan_id": dipID,
 		"first_year": 2020, "title": "Newburyport High School Improvement Plan 2019-20", "effective_date": "2019-07-01"}
-	highEditor := with(bearer(t, "nhs-editor", domain.RoleSchoolEditor, newburyportHigh), "X-Actor", "nhs-editor")
+	highEditor := bearer(t, "nhs-editor", domain.RoleSchoolEditor, newburyportHigh)
 	sipBody := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/plans", body: sip, header: highEditor, wantStatus: 201}))
 	sipPlan := sipBody["plan"].(map[string]any)
 	if goals := sipPlan["goals"].([]any); len(goals) != 4 {
@@ -255,7 +254,7 @@ func TestAssistPlanFromTemplate(t *testing.T) {
 	wrongKind := map[string]any{"template_id": "pfs-plan-template", "kind": "sip", "org_code": newburyportMiddle,
 		"district_plan_id": dipID, "first_year": 2020}
 	bad := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/plans", body: wrongKind,
-		header: with(bearer(t, "nms-editor", domain.RoleSchoolEditor, newburyportMiddle), "X-Actor", "nms-editor"), wantStatus: 400}))
+		header: bearer(t, "nms-editor", domain.RoleSchoolEditor, newburyportMiddle), wantStatus: 400}))
 	if bad["field"] != "kind" {
 		t.Errorf("kind mismatch field = %v, want kind", bad["field"])
 	}
@@ -299,7 +298,7 @@ func TestAssistSurveyFlow(t *testing.T) {
 	}
 
 	// Role and target checks.
-	f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer, wantStatus: 401})
+	f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer, invalidRequest: true, wantStatus: 401})
 	outsider := decodeBody(t, f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer,
 		header: bearer(t, "lawrence-editor", domain.RoleSchoolEditor, lawrenceSchool), wantStatus: 403}))
 	if !strings.Contains(outsider["detail"].(string), newburyport) {

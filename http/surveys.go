@@ -137,7 +137,7 @@ func (s *Server) handleSurveyIssue(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	meta, err := s.meta(r, domain.PermAssist, "", nil, "")
+	meta, err := s.metaStatewide(r, domain.PermAssist, nil)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -203,15 +203,17 @@ func (s *Server) handleSurveyAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	id := mux.Vars(r)["id"]
 	principal, _ := principalOf(r)
+	if principal.OrgCode == "" && principal.Subject != "" {
+		// A role that acts for every org names none to answer for, and
+		// none of those roles may answer; this reports the role.
+		if err := domain.Authorize(principal, domain.PermAnswerSurvey, domain.Org{}); err != nil {
+			writeProblem(w, r, err)
+			return
+		}
+	}
 	meta, err := s.meta(r, domain.PermAnswerSurvey, principal.OrgCode, nil, "")
 	if err != nil {
 		writeProblem(w, r, err)
-		return
-	}
-	if principal.OrgCode == "" {
-		// Only the legacy X-Actor mode gets here, and it names no org.
-		writeProblem(w, r, domain.Errorf(domain.EUnauthenticated, "Authorization",
-			"answering a survey needs a sign-in token that names your district or school"))
 		return
 	}
 	org, known := s.cfg.Read.Org(principal.OrgCode)
@@ -271,7 +273,7 @@ func (s *Server) handleSurveyClose(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	id := mux.Vars(r)["id"]
-	meta, err := s.meta(r, domain.PermAssist, "", req.ExpectedSequence, "")
+	meta, err := s.metaStatewide(r, domain.PermAssist, req.ExpectedSequence)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -310,7 +312,7 @@ func (s *Server) handleSurveyResults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if view.Status != domain.SurveyClosed && view.Status != domain.SurveyEnded {
-		if _, err := s.authorize(r, domain.PermAssist, ""); err != nil {
+		if _, err := s.metaStatewide(r, domain.PermAssist, nil); err != nil {
 			var de *domain.Error
 			if errors.As(err, &de) {
 				err = domain.Errorf(de.Code, de.Field, "the survey is %s; its results are public once it closes, and until then only Department staff may read them (%s)",
