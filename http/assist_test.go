@@ -21,23 +21,18 @@ import (
 	"github.com/planledger/planledger/projections"
 )
 
-// assistSecret signs the test tokens; HS256 needs at least 32 bytes.
-var assistSecret = []byte("planledger-assist-test-secret-0123456789")
-
 // Bundled org codes the tests act on.
 const (
 	lawrence          = "01490000"
 	lawrenceSchool    = "01490001"
-	holyoke           = "01370000"
 	southbridge       = "02770000"
-	newburyport       = "02040000"
 	newburyportHigh   = "02040505"
 	newburyportMiddle = "02040305"
 )
 
-// newBundledFixture serves the bundled Massachusetts data, imported through
-// the real importer into an in-memory store, with bearer-token sign-in.
-func newBundledFixture(t *testing.T) (*fixture, *projections.Projector) {
+// newAssistFixture is newBundledFixture that also returns the projector,
+// so a test can rebuild a plan from its stored events.
+func newAssistFixture(t *testing.T) (*fixture, *projections.Projector) {
 	t.Helper()
 	doc, raw := loadOpenAPI(t)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -51,35 +46,17 @@ func newBundledFixture(t *testing.T) (*fixture, *projections.Projector) {
 	if _, err := importer.Run(context.Background(), store, read, src, nil); err != nil {
 		t.Fatalf("import bundled data: %v", err)
 	}
-	verifier, err := auth.NewHMACVerifier(assistSecret)
+	verifier, err := auth.NewHMACVerifier(testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	handler := plhttp.NewServer(plhttp.Config{Commands: commands.New(store, read), Read: read, OpenAPI: raw,
 		Version: "test", Auth: verifier, Logger: logger}).Handler()
-	return &fixture{doc: doc, handler: handler, router: handler.(*mux.Router)}, read
-}
-
-// bearer returns an Authorization header for a user with one role.
-func bearer(t *testing.T, sub string, role domain.Role, org string) map[string]string {
-	t.Helper()
-	token, err := auth.Sign(assistSecret, domain.Principal{Subject: sub, Role: role, OrgCode: org}, time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return map[string]string{"Authorization": "Bearer " + token}
-}
-
-func with(h map[string]string, k, v string) map[string]string {
-	out := map[string]string{k: v}
-	for key, val := range h {
-		out[key] = val
-	}
-	return out
+	return &fixture{doc: doc, handler: handler, router: handler.(*mux.Router), secret: testSecret}, read
 }
 
 func TestAssistPriorityBundled(t *testing.T) {
-	f, _ := newBundledFixture(t)
+	f, _ := newAssistFixture(t)
 	body := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/assistance/priority?scheme=levels&as_of=2018-06-30", wantStatus: 200}))
 	items := body["items"].([]any)
 	for i, want := range []string{lawrence, holyoke, southbridge} {
@@ -114,8 +91,8 @@ func TestAssistPriorityBundled(t *testing.T) {
 }
 
 func TestAssistLibraryRoutes(t *testing.T) {
-	f, _ := newBundledFixture(t)
-	dese := bearer(t, "dese-staff", domain.RoleDepartment, "")
+	f, _ := newAssistFixture(t)
+	dese := f.signIn(t, domain.RoleDepartment, "", "dese-staff")
 
 	all := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/assistance/library", wantStatus: 200}))
 	surveys := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/assistance/library?kind=survey", wantStatus: 200}))
@@ -145,7 +122,7 @@ func TestAssistLibraryRoutes(t *testing.T) {
 	local := f.example(t, "POST", "/v1/assistance/library", "network")
 	f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local, invalidRequest: true, wantStatus: 401})
 	f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local,
-		header: bearer(t, "nbpt-editor", domain.RoleDistrictEditor, newburyport), wantStatus: 403})
+		header: f.signIn(t, domain.RoleDistrictEditor, newburyport, "nbpt-editor"), wantStatus: 403})
 	added := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/assistance/library", body: local, header: dese, wantStatus: 201}))
 	if item := added["item"].(map[string]any); item["origin"] != "local" || item["verified"] != false || item["version"] != float64(1) {
 		t.Errorf("added item = %v, want a local, unverified item at version 1", item)
@@ -158,16 +135,16 @@ func TestAssistLibraryRoutes(t *testing.T) {
 	path := "/v1/assistance/library/" + local["id"].(string)
 	local["title"] = "Pioneer Valley DSAC network calendar, revised"
 	f.do(t, apiCall{method: "PUT", target: path, body: local, header: dese, wantStatus: 428})
-	revised := decodeBody(t, f.do(t, apiCall{method: "PUT", target: path, body: local, header: with(dese, "If-Match", `"1"`), wantStatus: 200}))
+	revised := decodeBody(t, f.do(t, apiCall{method: "PUT", target: path, body: local, header: withHeader(dese, "If-Match", `"1"`), wantStatus: 200}))
 	if item := revised["item"].(map[string]any); item["version"] != float64(2) || item["title"] != local["title"] {
 		t.Errorf("revised item = %v, want version 2 with the new title", item)
 	}
 	catalogEdit := f.example(t, "POST", "/v1/assistance/library", "network")
 	catalogEdit["id"] = "tell-mass"
-	f.do(t, apiCall{method: "PUT", target: "/v1/assistance/library/tell-mass", body: catalogEdit, header: with(dese, "If-Match", `"1"`), wantStatus: 400})
-	f.do(t, apiCall{method: "DELETE", target: "/v1/assistance/library/no-such-item", header: with(dese, "If-Match", `"0"`), wantStatus: 404})
-	f.do(t, apiCall{method: "DELETE", target: path, header: with(dese, "If-Match", `"1"`), wantStatus: 412})
-	f.do(t, apiCall{method: "DELETE", target: path + "?reason=replaced", header: with(dese, "If-Match", `"2"`), wantStatus: 200})
+	f.do(t, apiCall{method: "PUT", target: "/v1/assistance/library/tell-mass", body: catalogEdit, header: withHeader(dese, "If-Match", `"1"`), wantStatus: 400})
+	f.do(t, apiCall{method: "DELETE", target: "/v1/assistance/library/no-such-item", header: withHeader(dese, "If-Match", `"0"`), wantStatus: 404})
+	f.do(t, apiCall{method: "DELETE", target: path, header: withHeader(dese, "If-Match", `"1"`), wantStatus: 412})
+	f.do(t, apiCall{method: "DELETE", target: path + "?reason=replaced", header: withHeader(dese, "If-Match", `"2"`), wantStatus: 200})
 	after := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/assistance/library", wantStatus: 200}))
 	if len(after["items"].([]any)) != len(all["items"].([]any)) {
 		t.Errorf("after retiring, the list has %d items, want the catalog's %d", len(after["items"].([]any)), len(all["items"].([]any)))
@@ -187,8 +164,8 @@ func containsNumber(xs []any, n float64) bool {
 }
 
 func TestAssistPlanFromTemplate(t *testing.T) {
-	f, read := newBundledFixture(t)
-	editor := bearer(t, "nbpt-district-editor", domain.RoleDistrictEditor, newburyport)
+	f, read := newAssistFixture(t)
+	editor := f.signIn(t, domain.RoleDistrictEditor, newburyport, "nbpt-district-editor")
 	mission := "Every student leaves ready for college, career and citizenship."
 	dip := map[string]any{"template_id": "pfs-plan-template", "org_code": newburyport, "first_year": 2019, "last_year": 2021,
 		"sections": map[string]any{"mission": mission}, "effective_date": "2018-07-01"}
@@ -240,7 +217,7 @@ func TestAssistPlanFromTemplate(t *testing.T) {
 	// An SIP with the Turnaround Practices skeleton goals, by the school's editor.
 	sip := map[string]any{"template_id": "turnaround-practices-sip", "org_code": newburyportHigh, "district_plan_id": dipID,
 		"first_year": 2020, "title": "Newburyport High School Improvement Plan 2019-20", "effective_date": "2019-07-01"}
-	highEditor := bearer(t, "nhs-editor", domain.RoleSchoolEditor, newburyportHigh)
+	highEditor := f.signIn(t, domain.RoleSchoolEditor, newburyportHigh, "nhs-editor")
 	sipBody := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/plans", body: sip, header: highEditor, wantStatus: 201}))
 	sipPlan := sipBody["plan"].(map[string]any)
 	if goals := sipPlan["goals"].([]any); len(goals) != 4 {
@@ -254,7 +231,7 @@ func TestAssistPlanFromTemplate(t *testing.T) {
 	wrongKind := map[string]any{"template_id": "pfs-plan-template", "kind": "sip", "org_code": newburyportMiddle,
 		"district_plan_id": dipID, "first_year": 2020}
 	bad := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/plans", body: wrongKind,
-		header: bearer(t, "nms-editor", domain.RoleSchoolEditor, newburyportMiddle), wantStatus: 400}))
+		header: f.signIn(t, domain.RoleSchoolEditor, newburyportMiddle, "nms-editor"), wantStatus: 400}))
 	if bad["field"] != "kind" {
 		t.Errorf("kind mismatch field = %v, want kind", bad["field"])
 	}
@@ -267,14 +244,14 @@ func TestAssistPlanFromTemplate(t *testing.T) {
 }
 
 func TestAssistSurveyFlow(t *testing.T) {
-	f, _ := newBundledFixture(t)
-	dese := bearer(t, "dese-staff", domain.RoleDepartment, "")
+	f, _ := newAssistFixture(t)
+	dese := f.signIn(t, domain.RoleDepartment, "", "dese-staff")
 	now := time.Now().UTC()
 	issue := map[string]any{"instrument_id": "tell-mass", "org_codes": []any{newburyport},
 		"opens_at": now.Add(-time.Hour).Format(time.RFC3339), "closes_at": now.Add(24 * time.Hour).Format(time.RFC3339)}
 
 	f.do(t, apiCall{method: "POST", target: "/v1/surveys", body: issue,
-		header: bearer(t, "nhs-editor", domain.RoleSchoolEditor, newburyportHigh), wantStatus: 403})
+		header: f.signIn(t, domain.RoleSchoolEditor, newburyportHigh, "nhs-editor"), wantStatus: 403})
 	f.do(t, apiCall{method: "POST", target: "/v1/surveys", body: map[string]any{"instrument_id": "vocal", "org_codes": []any{newburyport},
 		"opens_at": issue["opens_at"], "closes_at": issue["closes_at"]}, header: dese, wantStatus: 400})
 	issued := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/surveys", body: issue, header: dese, wantStatus: 201}))
@@ -286,7 +263,7 @@ func TestAssistSurveyFlow(t *testing.T) {
 
 	answer := map[string]any{"answers": map[string]any{"school_leadership": 4, "focus_area": "Use of time", "comment": "More common planning time."}}
 	teacher := func(n int) map[string]string {
-		return bearer(t, fmt.Sprintf("nhs-teacher-%d", n), domain.RoleSchoolEditor, newburyportHigh)
+		return f.signIn(t, domain.RoleSchoolEditor, newburyportHigh, fmt.Sprintf("nhs-teacher-%d", n))
 	}
 	first := decodeBody(t, f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer, header: teacher(1), wantStatus: 201}))
 	if resp := first["response"].(map[string]any); resp["counts_for"] != newburyport || resp["replaced"] != false {
@@ -300,12 +277,12 @@ func TestAssistSurveyFlow(t *testing.T) {
 	// Role and target checks.
 	f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer, invalidRequest: true, wantStatus: 401})
 	outsider := decodeBody(t, f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer,
-		header: bearer(t, "lawrence-editor", domain.RoleSchoolEditor, lawrenceSchool), wantStatus: 403}))
+		header: f.signIn(t, domain.RoleSchoolEditor, lawrenceSchool, "lawrence-editor"), wantStatus: 403}))
 	if !strings.Contains(outsider["detail"].(string), newburyport) {
 		t.Errorf("outsider detail = %v, want the targeted orgs named", outsider["detail"])
 	}
 	f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer,
-		header: bearer(t, "auditor", domain.RoleAuditor, ""), wantStatus: 403})
+		header: f.signIn(t, domain.RoleAuditor, "", "auditor"), wantStatus: 403})
 	badAnswer := map[string]any{"answers": map[string]any{"school_leadership": 6}}
 	if got := decodeBody(t, f.do(t, apiCall{method: "POST", target: path + "/responses", body: badAnswer, header: teacher(2),
 		invalidRequest: true, wantStatus: 400})); got["field"] != "answers/school_leadership" {
@@ -324,7 +301,7 @@ func TestAssistSurveyFlow(t *testing.T) {
 		a := map[string]any{"answers": map[string]any{"school_leadership": n, "focus_area": "Teacher leadership"}}
 		f.do(t, apiCall{method: "POST", target: path + "/responses", body: a, header: teacher(n), wantStatus: 201})
 	}
-	district := bearer(t, "nbpt-superintendent", domain.RoleApprover, newburyport)
+	district := f.signIn(t, domain.RoleApprover, newburyport, "nbpt-superintendent")
 	f.do(t, apiCall{method: "POST", target: path + "/responses", body: answer, header: district, wantStatus: 201})
 
 	listed := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/surveys?org=" + newburyportHigh, wantStatus: 200}))
