@@ -28,6 +28,8 @@ type Plan struct {
 	Sections       []Section   `json:"sections"`
 	Objectives     []Objective `json:"objectives,omitempty"`
 	Goals          []Goal      `json:"goals,omitempty"`
+	// Template names the library template the plan was created from.
+	Template *TemplateRef `json:"template,omitempty"`
 }
 
 // Section is a narrative part of a plan.
@@ -103,6 +105,7 @@ type (
 		Title          string            `json:"title"`
 		Note           string            `json:"note,omitempty"`
 		Sections       map[string]string `json:"sections,omitempty"`
+		Template       *TemplateRef      `json:"template,omitempty"`
 	}
 	PlanRetitled struct {
 		Title string `json:"title"`
@@ -142,7 +145,7 @@ func (p *Plan) Apply(e Event) error {
 			return err
 		}
 		*p = Plan{ID: c.ID, Kind: c.Kind, OrgCode: c.OrgCode, DistrictPlanID: c.DistrictPlanID,
-			FirstYear: c.FirstYear, LastYear: c.LastYear, Title: c.Title, Note: c.Note}
+			FirstYear: c.FirstYear, LastYear: c.LastYear, Title: c.Title, Note: c.Note, Template: c.Template}
 		for _, spec := range SectionsFor(c.Kind) {
 			p.Sections = append(p.Sections, Section{Key: spec.Key, Heading: spec.Heading, Text: c.Sections[spec.Key]})
 		}

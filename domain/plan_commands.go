@@ -45,6 +45,9 @@ type CreatePlan struct {
 	Title          string            `json:"title"`
 	Note           string            `json:"note"`
 	Sections       map[string]string `json:"sections"`
+	// Template is set by ApplyTemplate, never decoded from a request, so
+	// only a template the server resolved is recorded.
+	Template *TemplateRef `json:"-"`
 }
 
 // DecideCreatePlan validates a new plan against the org and, for an SIP, the
@@ -91,7 +94,7 @@ func DecideCreatePlan(c CreatePlan, look Lookup) (Draft, error) {
 	return Draft{Type: TypePlanCreated, Payload: PlanCreated{
 		ID: c.ID, Kind: c.Kind, OrgCode: c.OrgCode, DistrictPlanID: c.DistrictPlanID,
 		FirstYear: c.FirstYear, LastYear: c.LastYear, Title: strings.TrimSpace(c.Title),
-		Note: c.Note, Sections: c.Sections,
+		Note: c.Note, Sections: c.Sections, Template: c.Template,
 	}}, nil
 }
 

@@ -236,7 +236,10 @@ func validateAggregate(kind, id string) error {
 	case "":
 		return domain.Errorf(domain.EInvalid, "aggregate_kind", "aggregate kind is required")
 	default:
-		return domain.Errorf(domain.EInvalid, "aggregate_kind", "unknown aggregate kind %q", kind)
+		// Kinds registered with domain.RegisterKind, such as surveys.
+		if _, registered := domain.NewState(kind); !registered {
+			return domain.Errorf(domain.EInvalid, "aggregate_kind", "unknown aggregate kind %q", kind)
+		}
 	}
 	if id == "" {
 		return domain.Errorf(domain.EInvalid, "aggregate_id", "aggregate id is required")

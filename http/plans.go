@@ -85,6 +85,9 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
 type createPlanRequest struct {
 	domain.NewPlan
 	EffectiveDate string `json:"effective_date"`
+	// TemplateID names a library template that prefills the plan; see
+	// domain.ApplyTemplate for which request fields win.
+	TemplateID string `json:"template_id"`
 }
 
 func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +100,17 @@ func (s *Server) handlePlanCreate(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		writeProblem(w, r, err)
 		return
+	}
+	if req.TemplateID != "" {
+		item, err := s.libraryItem(req.TemplateID)
+		if err != nil {
+			writeProblem(w, r, prefixNotFound(err, "template_id"))
+			return
+		}
+		if req.NewPlan, err = domain.ApplyTemplate(req.NewPlan, item); err != nil {
+			writeProblem(w, r, err)
+			return
+		}
 	}
 	res, err := s.cfg.Commands.CreatePlan(r.Context(), meta, req.NewPlan)
 	if err != nil {

@@ -76,6 +76,7 @@ func NewServer(cfg Config) *Server {
 	s.registerPlanRoutes(s.router)
 	s.registerLevelRoutes(s.router)
 	s.registerReviewRoutes(s.router)
+	s.registerAssistRoutes(s.router)
 	return s
 }
 

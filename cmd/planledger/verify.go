@@ -341,8 +341,9 @@ func (c *logCheck) add(subject string, data []byte, streamSeq uint64) (domain.Ev
 				shortHash(e.Hash), shortHash(recomputed))
 		}
 	}
-	switch e.AggregateKind {
-	case domain.KindOrg, domain.KindLevel, domain.KindPlan:
+	_, registered := domain.NewState(e.AggregateKind)
+	switch {
+	case e.AggregateKind == domain.KindOrg, e.AggregateKind == domain.KindLevel, e.AggregateKind == domain.KindPlan, registered:
 	default:
 		report(problemWrongSubject, e.Sequence, "the envelope names the unknown aggregate kind %q", e.AggregateKind)
 		return e, true
