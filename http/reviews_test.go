@@ -29,7 +29,6 @@ const (
 	newburyDIPID = "1496d2f4-3f89-4c37-8c47-d3358c42ebf0" // the bundled Newburyport DIP
 )
 
-
 // newBundledFixture builds the server with sign-in on an in-memory store
 // holding the bundled Massachusetts data.
 func newBundledFixture(t *testing.T) *fixture {
