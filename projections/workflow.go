@@ -117,7 +117,8 @@ type OverdueItem struct {
 	Convention string            `json:"convention,omitempty"`
 }
 
-// DIPStanding is the district plan that covers the year checked.
+// DIPStanding is the district plan that covers the year checked; the
+// report omits it when none does.
 type DIPStanding struct {
 	PlanID string            `json:"plan_id"`
 	Title  string            `json:"title"`
@@ -136,7 +137,7 @@ type OverdueReport struct {
 	SIPDeadline     string        `json:"sip_deadline"`
 	DeadlinePassed  bool          `json:"deadline_passed"`
 	SchoolsChecked  int           `json:"schools_checked"`
-	DistrictPlan    *DIPStanding  `json:"district_plan"`
+	DistrictPlan    *DIPStanding  `json:"district_plan,omitempty"`
 	Items           []OverdueItem `json:"items"`
 }
 
