@@ -113,7 +113,7 @@ func (f *fixture) version(t *testing.T, planID string) float64 {
 
 // write sends a plan write at the plan's current version and returns the
 // decoded response.
-func (f *fixture) write(t *testing.T, method, path string, who map[string]string, body map[string]any, want int) map[string]any {
+func (f *fixture) write(t *testing.T, method, path string, caller map[string]string, body map[string]any, want int) map[string]any {
 	t.Helper()
 	planID := strings.Split(strings.TrimPrefix(path, "/v1/plans/"), "/")[0]
 	if body == nil {
@@ -124,18 +124,18 @@ func (f *fixture) write(t *testing.T, method, path string, who map[string]string
 		// The document still lists the X-Actor header as required on the
 		// content edits; with sign-in on, the server ignores it.
 		headers := map[string]string{"X-Actor": "workflow-test"}
-		for k, v := range who {
+		for k, v := range caller {
 			headers[k] = v
 		}
-		who = headers
+		caller = headers
 	}
-	return decodeBody(t, f.do(t, apiCall{method: method, target: path, header: who, body: body, wantStatus: want}))
+	return decodeBody(t, f.do(t, apiCall{method: method, target: path, header: caller, body: body, wantStatus: want}))
 }
 
 // post is write for the workflow steps, which are all POSTs.
-func (f *fixture) post(t *testing.T, path string, who map[string]string, body map[string]any, want int) map[string]any {
+func (f *fixture) post(t *testing.T, path string, caller map[string]string, body map[string]any, want int) map[string]any {
 	t.Helper()
-	return f.write(t, "POST", path, who, body, want)
+	return f.write(t, "POST", path, caller, body, want)
 }
 
 func planStatus(t *testing.T, body map[string]any) string {
