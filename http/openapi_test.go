@@ -671,10 +671,17 @@ func (s *memoryStore) AppendBatch(ctx context.Context, req domain.AppendRequest,
 // the plan examples, and checks each response against the document.
 func TestOpenAPIWorkflowRoutes(t *testing.T) {
 	f := newFixture(t)
-	actor := map[string]string{"X-Actor": "openapi-test"}
+	district := f.signIn(t, domain.RoleDistrictEditor, "02040000", "curriculum@newburyport")
+	principal := f.signIn(t, domain.RoleSchoolEditor, "02040505", "principal@newburyport")
+	council := f.signIn(t, domain.RoleCouncilMember, "02040505", "council@newburyport")
+	superintendent := f.signIn(t, domain.RoleApprover, "02040000", "superintendent@newburyport")
+	// Who may take each step, by path.
+	callers := map[string]map[string]string{"council-consultations": council, "submissions": principal,
+		"returns": superintendent, "approvals": superintendent, "adoptions": superintendent, "reopenings": principal}
+
 	dip := f.example(t, "POST", "/v1/plans", "newburyportDIP")
-	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor, body: dip, wantStatus: 201})
-	created := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: actor,
+	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: district, body: dip, wantStatus: 201})
+	created := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: principal,
 		body: f.example(t, "POST", "/v1/plans", "newburyportHighSIP"), wantStatus: 201})
 	sipPlan := "/v1/plans/" + decodeBody(t, created)["plan"].(map[string]any)["id"].(string)
 	dipPlan := "/v1/plans/" + dip["id"].(string)
@@ -685,7 +692,7 @@ func TestOpenAPIWorkflowRoutes(t *testing.T) {
 		t.Helper()
 		body := f.example(t, "POST", "/v1/plans/{id}/"+path, example)
 		body["expected_sequence"] = version
-		rec := f.do(t, apiCall{method: "POST", target: plan + "/" + path, header: actor, body: body, wantStatus: want})
+		rec := f.do(t, apiCall{method: "POST", target: plan + "/" + path, header: callers[path], body: body, wantStatus: want})
 		out := decodeBody(t, rec)
 		if want == 200 {
 			version = out["version"].(float64)
@@ -709,13 +716,18 @@ func TestOpenAPIWorkflowRoutes(t *testing.T) {
 	}
 	step(sipPlan, "returns", "return", 200)
 	step(sipPlan, "reopenings", "reopen", 409)
-	stale := f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: actor,
+	stale := f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: council,
 		body: map[string]any{"meeting_date": "2017-05-01", "expected_sequence": 1}, wantStatus: 409})
 	if decodeBody(t, stale)["current_sequence"] != version {
 		t.Errorf("stale step current_sequence = %v, want %v", decodeBody(t, stale)["current_sequence"], version)
 	}
-	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: actor,
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: council,
 		body: map[string]any{"expected_sequence": version}, invalidRequest: true, wantStatus: 400})
+
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: superintendent,
+		body: map[string]any{"meeting_date": "2017-05-01", "expected_sequence": version}, wantStatus: 403})
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations",
+		body: map[string]any{"meeting_date": "2017-05-01", "expected_sequence": version}, invalidRequest: true, wantStatus: 401})
 
 	version = 1
 	step(dipPlan, "adoptions", "adopt", 400)
