@@ -264,7 +264,7 @@ func NextActionInfo(p *Plan) []ActionInfo {
 	for _, a := range NextActions(p) {
 		info := actionPaths[a]
 		out = append(out, ActionInfo{Action: a, Path: "/v1/plans/" + p.ID + "/" + info.path,
-			Permission: info.perm, Roles: rolesAllowed[info.perm]})
+			Permission: info.perm, Roles: RolesAllowed(info.perm)})
 	}
 	return out
 }
