@@ -245,7 +245,7 @@ func TestComplianceBundledSIPs(t *testing.T) {
 		molinSIP:     {"sip.dip_alignment", "sip.council_consulted", "sip.student_teacher_ratio", "sip.pd_english_learners"},
 		nockSIP:      {"sip.council_consulted", "sip.student_teacher_ratio", "sip.pd_english_learners"},
 		highSIP:      {"sip.council_consulted"},
-		newburyDIPID:   nil,
+		newburyDIPID: nil,
 	}
 	for id, ids := range want {
 		if got := requiredFailing(t, f, id); !slices.Equal(got, ids) {
