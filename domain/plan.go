@@ -30,6 +30,12 @@ type Plan struct {
 	Goals          []Goal      `json:"goals,omitempty"`
 	// Template names the library template the plan was created from.
 	Template *TemplateRef `json:"template,omitempty"`
+	// Status is where the plan stands in its approval workflow, Revision
+	// counts its approvals reopened plus one, and Workflow lists every step
+	// taken (workflow.go). A plan without steps is a draft of revision 1.
+	Status   PlanStatus     `json:"status"`
+	Revision int            `json:"revision"`
+	Workflow []WorkflowStep `json:"workflow,omitempty"`
 }
 
 // Section is a narrative part of a plan.

@@ -665,3 +665,76 @@ func (s *memoryStore) AppendBatch(ctx context.Context, req domain.AppendRequest,
 	}
 	return out, nil
 }
+
+// TestOpenAPIWorkflowRoutes drives the workflow, compliance and overdue
+// routes through the document's examples, on a DIP and SIP created from
+// the plan examples, and checks each response against the document.
+func TestOpenAPIWorkflowRoutes(t *testing.T) {
+	f := newFixture(t)
+	district := f.signIn(t, domain.RoleDistrictEditor, "02040000", "curriculum@newburyport")
+	principal := f.signIn(t, domain.RoleSchoolEditor, "02040505", "principal@newburyport")
+	council := f.signIn(t, domain.RoleCouncilMember, "02040505", "council@newburyport")
+	superintendent := f.signIn(t, domain.RoleApprover, "02040000", "superintendent@newburyport")
+	// Who may take each step, by path.
+	callers := map[string]map[string]string{"council-consultations": council, "submissions": principal,
+		"returns": superintendent, "approvals": superintendent, "adoptions": superintendent, "reopenings": principal}
+
+	dip := f.example(t, "POST", "/v1/plans", "newburyportDIP")
+	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: district, body: dip, wantStatus: 201})
+	created := f.do(t, apiCall{method: "POST", target: "/v1/plans", header: principal,
+		body: f.example(t, "POST", "/v1/plans", "newburyportHighSIP"), wantStatus: 201})
+	sipPlan := "/v1/plans/" + decodeBody(t, created)["plan"].(map[string]any)["id"].(string)
+	dipPlan := "/v1/plans/" + dip["id"].(string)
+
+	// step sends a path's example at the plan's current version.
+	version := 1.0
+	step := func(plan, path, example string, want int) map[string]any {
+		t.Helper()
+		body := f.example(t, "POST", "/v1/plans/{id}/"+path, example)
+		body["expected_sequence"] = version
+		rec := f.do(t, apiCall{method: "POST", target: plan + "/" + path, header: callers[path], body: body, wantStatus: want})
+		out := decodeBody(t, rec)
+		if want == 200 {
+			version = out["version"].(float64)
+		}
+		return out
+	}
+
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/workflow", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/workflow?as_of=2016-06-30", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/compliance?as_of=2018-06-30", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: dipPlan + "/compliance?version=1&basis=recorded", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/plans/" + uuid.NewString() + "/compliance", wantStatus: 404})
+
+	step(sipPlan, "submissions", "submit", 409)
+	step(sipPlan, "council-consultations", "meeting", 200)
+	step(sipPlan, "submissions", "submit", 200)
+	step(sipPlan, "adoptions", "adopt", 409)
+	blocked := step(sipPlan, "approvals", "approve", 400)
+	if blocked["field"] != "compliance" {
+		t.Errorf("approval of an incomplete SIP failed on %v, want compliance", blocked["field"])
+	}
+	step(sipPlan, "returns", "return", 200)
+	step(sipPlan, "reopenings", "reopen", 409)
+	stale := f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: council,
+		body: map[string]any{"meeting_date": "2017-05-01", "expected_sequence": 1}, wantStatus: 409})
+	if decodeBody(t, stale)["current_sequence"] != version {
+		t.Errorf("stale step current_sequence = %v, want %v", decodeBody(t, stale)["current_sequence"], version)
+	}
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: council,
+		body: map[string]any{"expected_sequence": version}, invalidRequest: true, wantStatus: 400})
+
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations", header: superintendent,
+		body: map[string]any{"meeting_date": "2017-05-01", "expected_sequence": version}, wantStatus: 403})
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/council-consultations",
+		body: map[string]any{"meeting_date": "2017-05-01", "expected_sequence": version}, invalidRequest: true, wantStatus: 401})
+
+	version = 1
+	step(dipPlan, "adoptions", "adopt", 400)
+
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040000/overdue?as_of=2017-07-02", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040000/overdue?year=2018&basis=recorded", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040505/overdue", wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02049999/overdue", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/0204/overdue", invalidRequest: true, wantStatus: 400})
+}

@@ -66,6 +66,7 @@ func PlanDocument(read *projections.Projector, view projections.PlanView, produc
 		if err == nil {
 			doc.DistrictPlan = &dv.Plan
 		}
+		doc.LanguageMinority = languageMinorityOf(plan.OrgCode)
 	}
 	return doc
 }

@@ -156,7 +156,14 @@ func (s *Server) changePlan(w http.ResponseWriter, r *http.Request, edit planEdi
 		writeProblem(w, r, err)
 		return
 	}
-	res, err := s.cfg.Commands.ChangePlan(r.Context(), meta, id, decide)
+	// Content changes only while the plan is not under review or approved;
+	// see domain.CheckEditable.
+	res, err := s.cfg.Commands.ChangePlan(r.Context(), meta, id, func(p *domain.Plan) (domain.Draft, error) {
+		if err := domain.CheckEditable(p); err != nil {
+			return domain.Draft{}, err
+		}
+		return decide(p)
+	})
 	if err != nil {
 		writeWriteError(w, r, err, edit.ExpectedSequence)
 		return

@@ -77,6 +77,7 @@ func NewServer(cfg Config) *Server {
 	s.registerLevelRoutes(s.router)
 	s.registerReviewRoutes(s.router)
 	s.registerAssistRoutes(s.router)
+	s.registerWorkflowRoutes(s.router)
 	return s
 }
 

@@ -40,6 +40,10 @@ type Document struct {
 	// LastSequence. The footer prints its first 16 hex digits and the cover
 	// all 64. Empty, for an event stored before chaining, prints neither.
 	ChainHash string
+	// LanguageMinority is, for an SIP, the district's count of students
+	// whose first language is not English, which the compliance checklist
+	// needs; nil prints that rule as unknown.
+	LanguageMinority *domain.PopulationCount
 }
 
 // Page geometry in millimetres (US Letter, portrait).
@@ -72,6 +76,7 @@ func Render(doc Document) (pdfBytes []byte, err error) {
 		return nil, fmt.Errorf("render %s %s: %w", doc.Plan.Kind, doc.Plan.ID, err)
 	}
 	r.cover()
+	r.statusAndCompliance()
 	r.sections()
 	if doc.Plan.Kind == domain.PlanDIP {
 		r.objectives()
