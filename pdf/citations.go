@@ -28,8 +28,8 @@ func (r *renderer) citationsHeader() string {
 }
 
 // objectiveCitationsCell names what an objective cites: its standards,
-// each followed by its cited indicators, then its conditions and the
-// self-evaluation ratings it answers.
+// then its indicators and conditions, then the self-evaluation ratings it
+// answers.
 func (r *renderer) objectiveCitationsCell(o domain.Objective) cell {
 	c := r.citationParas(o.Citations(), false)
 	for _, ref := range o.SelfEvaluations {
