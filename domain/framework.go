@@ -26,7 +26,7 @@ type Framework struct {
 	// is, empty while no later version replaces it.
 	EffectiveFrom  string `json:"effective_from"`
 	EffectiveUntil string `json:"effective_until,omitempty"`
-	EffectiveNote  string `json:"effective_note"` // what the dates rest on
+	EffectiveNote  string `json:"effective_note"` // the basis of the dates
 	SourceURL      string `json:"source_url"`
 	// IndicatorCount is the Department's count of indicators in this
 	// version, including those whose titles are not listed here.
@@ -38,7 +38,7 @@ type Framework struct {
 
 // FrameworkStandard is a district standard as one framework version names
 // it. Verified is false when a source at hand confirms the standard but not
-// this version's wording of its name; Note then says whose wording is shown.
+// this version's wording of its name, and Note then names whose wording is shown.
 type FrameworkStandard struct {
 	Key       string `json:"key"` // one of DistrictStandards' keys
 	Number    int    `json:"number"`
@@ -154,7 +154,7 @@ func checkFramework(f *Framework) error {
 			return fmt.Errorf("standard %d is %q number %d, want %q number %d with a name", i, s.Key, s.Number, DistrictStandards[i].Key, i+1)
 		}
 		if !s.IndicatorsAvailable && len(s.Indicators) > 0 {
-			return fmt.Errorf("standard %s lists indicators but says they are not available", s.Key)
+			return fmt.Errorf("standard %s lists indicators but has indicators_available false", s.Key)
 		}
 		for j, ind := range s.Indicators {
 			if !strings.HasPrefix(ind.Key, s.Key+".") || ind.Number != j+1 || ind.Title == "" {
