@@ -1,22 +1,10 @@
 package http_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"slices"
 	"testing"
-	"time"
 
-	"github.com/gorilla/mux"
-
-	"github.com/planledger/planledger/auth"
-	"github.com/planledger/planledger/commands"
-	"github.com/planledger/planledger/data"
 	"github.com/planledger/planledger/domain"
-	plhttp "github.com/planledger/planledger/http"
-	"github.com/planledger/planledger/importer"
-	"github.com/planledger/planledger/projections"
 )
 
 // Ids of the bundled Newburyport plans, besides familiesGoal and
@@ -29,55 +17,8 @@ const (
 	newburyportSelfEval  = "02040000-2016"
 	newburyportDistrict  = "02040000"
 	newburyportHighCode  = "02040505"
-	frameworkTestSecret  = "framework-test-secret-of-32-bytes!"
 	selfEvaluationTarget = "/v1/self-evaluations/" + newburyportSelfEval
 )
-
-// bundledFixture is the server on an in-memory store loaded with the
-// bundled data, with sign-in on.
-type bundledFixture struct {
-	*fixture
-	read *projections.Projector
-}
-
-func newBundledFixture(t *testing.T) *bundledFixture {
-	t.Helper()
-	doc, raw := loadOpenAPI(t)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	read := projections.New(logger)
-	store := newMemoryStore(read)
-	src, closeAll, err := importer.BundledSources(data.Bundled())
-	if err != nil {
-		t.Fatalf("open bundled data: %v", err)
-	}
-	defer closeAll()
-	if _, err := importer.Run(context.Background(), store, read, src, nil); err != nil {
-		t.Fatalf("import bundled data: %v", err)
-	}
-	verifier, err := auth.NewHMACVerifier([]byte(frameworkTestSecret))
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := plhttp.NewServer(plhttp.Config{Commands: commands.New(store, read), Read: read, OpenAPI: raw,
-		Version: "test", Logger: logger, Auth: verifier}).Handler()
-	return &bundledFixture{fixture: &fixture{doc: doc, handler: handler, router: handler.(*mux.Router)}, read: read}
-}
-
-// signedIn returns request headers carrying a token for the role and org,
-// plus any extra headers.
-func signedIn(t *testing.T, role domain.Role, org string, extra ...string) map[string]string {
-	t.Helper()
-	token, err := auth.Sign([]byte(frameworkTestSecret), domain.Principal{Subject: "test-" + string(role), Role: role, OrgCode: org},
-		time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := map[string]string{"Authorization": "Bearer " + token}
-	for i := 0; i+1 < len(extra); i += 2 {
-		h[extra[i]] = extra[i+1]
-	}
-	return h
-}
 
 // keysOf returns the "key" field of each object in a JSON array.
 func keysOf(items any) []string {
@@ -207,17 +148,17 @@ func TestCoverageBundledNewburyport(t *testing.T) {
 
 func TestSelfEvaluationBundledNewburyport(t *testing.T) {
 	f := newBundledFixture(t)
-	editor := signedIn(t, domain.RoleDistrictEditor, newburyportDistrict)
+	editor := bearer(t, domain.RoleDistrictEditor, newburyportDistrict)
 	ifMatch := func(v string) map[string]string {
-		return signedIn(t, domain.RoleDistrictEditor, newburyportDistrict, "If-Match", v)
+		return bearer(t, domain.RoleDistrictEditor, newburyportDistrict, "If-Match", v)
 	}
 	start := f.example(t, "POST", "/v1/self-evaluations", "newburyport2016")
 
 	// Sign-in and role checks.
-	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", body: start, wantStatus: 401})
-	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", header: signedIn(t, domain.RoleSchoolEditor, newburyportHighCode),
+	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", body: start, invalidRequest: true, wantStatus: 401})
+	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", header: bearer(t, domain.RoleSchoolEditor, newburyportHighCode),
 		body: start, wantStatus: 403})
-	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", header: signedIn(t, domain.RoleDistrictEditor, "00350000"),
+	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", header: bearer(t, domain.RoleDistrictEditor, "00350000"),
 		body: start, wantStatus: 403})
 
 	created := f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", header: editor, body: start, wantStatus: 201})
@@ -292,8 +233,7 @@ func TestSelfEvaluationBundledNewburyport(t *testing.T) {
 	objective := find(t, plan["objectives"], "id", selObjective)
 	objective["self_evaluations"] = []any{map[string]any{"id": newburyportSelfEval, "standard": "assessment"}}
 	objective["expected_sequence"] = 4
-	// X-Actor is ignored with sign-in on, but the plan routes still declare it.
-	dipEditor := signedIn(t, domain.RoleDistrictEditor, newburyportDistrict, "X-Actor", "test")
+	dipEditor := bearer(t, domain.RoleDistrictEditor, newburyportDistrict)
 	rejected := f.do(t, apiCall{method: "PUT", target: "/v1/plans/" + newburyportDIP + "/objectives/" + selObjective, header: dipEditor,
 		body: objective, wantStatus: 400})
 	if got := decodeBody(t, rejected)["field"]; got != "self_evaluations/0/standard" {
@@ -334,7 +274,7 @@ func TestSelfEvaluationBundledNewburyport(t *testing.T) {
 
 func TestGoalCitationRejectedBundled(t *testing.T) {
 	f := newBundledFixture(t)
-	school := signedIn(t, domain.RoleSchoolEditor, newburyportHighCode, "X-Actor", "test")
+	school := bearer(t, domain.RoleSchoolEditor, newburyportHighCode)
 	goal := map[string]any{
 		"title":             "Families at every conference",
 		"measures":          []any{map[string]any{"description": "Families attending", "target": "90%"}},
