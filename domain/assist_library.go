@@ -268,7 +268,7 @@ func validatePlanTemplate(t PlanTemplate) error {
 		if o.ID != "" {
 			return Errorf(EInvalid, fmt.Sprintf("objectives/%d/id", i), "a skeleton objective has no id; each plan gets new ones")
 		}
-		if err := validateObjective(o); err != nil {
+		if err := validateObjective(nil, o, nil); err != nil {
 			return prefixField(err, fmt.Sprintf("objectives/%d", i))
 		}
 	}

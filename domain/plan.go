@@ -58,6 +58,13 @@ type Objective struct {
 	// Answers lists the district review recommendations the objective
 	// responds to.
 	Answers []RecommendationRef `json:"answers,omitempty"`
+	// Indicators and Conditions complete Standards as the objective's
+	// citations of the framework (see Citations).
+	Indicators []string `json:"indicators,omitempty"`
+	Conditions []string `json:"conditions,omitempty"`
+	// SelfEvaluations names the self-evaluation ratings the objective
+	// answers.
+	SelfEvaluations []SelfEvaluationRef `json:"self_evaluations,omitempty"`
 }
 
 // Initiative is a strategic initiative serving one objective.
@@ -90,6 +97,11 @@ type Goal struct {
 	// Answers lists the recommendations of reviews of the school's
 	// district that the goal responds to.
 	Answers []RecommendationRef `json:"answers,omitempty"`
+	// Standards, Indicators and Conditions are the goal's own citations of
+	// the framework (see Citations), besides those of its objectives.
+	Standards  []string `json:"standards,omitempty"`
+	Indicators []string `json:"indicators,omitempty"`
+	Conditions []string `json:"conditions,omitempty"`
 }
 
 // Action is a step toward an SIP goal.

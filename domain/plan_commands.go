@@ -204,8 +204,9 @@ func DecideRetitle(p *Plan, title string) (Draft, error) {
 	return Draft{Type: TypePlanRetitled, Payload: PlanRetitled{Title: title}}, nil
 }
 
-// DecideAddObjective adds a strategic objective to a DIP. Recommendations
-// it answers must belong to reviews of the plan's district.
+// DecideAddObjective adds a strategic objective to a DIP. look finds the
+// review recommendations and self-evaluations the objective answers, which
+// must belong to the plan's district.
 func DecideAddObjective(p *Plan, o Objective, look Lookup) (Draft, error) {
 	if p.Kind != PlanDIP {
 		return Draft{}, Errorf(EInvalid, "kind", "objectives belong to DIPs; an SIP adopts goals instead")
@@ -221,7 +222,7 @@ func DecideAddObjective(p *Plan, o Objective, look Lookup) (Draft, error) {
 	if p.ObjectiveIndex(o.ID) >= 0 {
 		return Draft{}, Errorf(EConflict, "id", "objective %s already exists; revise it instead", o.ID)
 	}
-	if err := validateObjective(o); err != nil {
+	if err := validateObjective(p, o, look); err != nil {
 		return Draft{}, err
 	}
 	if o.Answers, err = checkAnswers("answers", o.Answers, p.OrgCode, look); err != nil {
@@ -238,7 +239,7 @@ func DecideReviseObjective(p *Plan, o Objective, look Lookup) (Draft, error) {
 	if p.ObjectiveIndex(o.ID) < 0 {
 		return Draft{}, Errorf(ENotFound, "id", "plan %s has no objective %s", p.ID, o.ID)
 	}
-	if err := validateObjective(o); err != nil {
+	if err := validateObjective(p, o, look); err != nil {
 		return Draft{}, err
 	}
 	answers, err := checkAnswers("answers", o.Answers, p.OrgCode, look)
@@ -261,17 +262,21 @@ func DecideRemoveObjective(p *Plan, id string) (Draft, error) {
 	return Draft{Type: TypeObjectiveRemoved, Payload: ObjectiveRemoved{ObjectiveID: id}}, nil
 }
 
-func validateObjective(o Objective) error {
+// validateObjective checks an objective of plan p. A nil p stands for a
+// plan template, whose citations are checked against the latest framework
+// version.
+func validateObjective(p *Plan, o Objective, look Lookup) error {
 	if strings.TrimSpace(o.Title) == "" {
 		return Errorf(EInvalid, "title", "an objective needs a title")
 	}
 	if len(o.Standards) == 0 {
 		return Errorf(EInvalid, "standards", "name at least one district standard the objective serves, e.g. %q", DistrictStandards[0].Key)
 	}
-	for i, s := range o.Standards {
-		if StandardName(s) == "" {
-			return Errorf(EInvalid, fmt.Sprintf("standards/%d", i), "%q is not a district standard key; use one of %s", s, standardKeys())
-		}
+	if err := validatePlanCitations(p, o.Citations()); err != nil {
+		return err
+	}
+	if err := validateSelfEvaluationRefs(p, o, look); err != nil {
+		return err
 	}
 	if len(o.Outcomes) == 0 {
 		return Errorf(EInvalid, "outcomes", "an objective needs at least one measurable outcome with a target")
@@ -339,6 +344,9 @@ func validateGoal(p *Plan, g *Goal, look Lookup) error {
 	if err := validateMeasures("measures", g.Measures); err != nil {
 		return err
 	}
+	if err := validatePlanCitations(p, g.Citations()); err != nil {
+		return err
+	}
 	dip, ok := look.Plan(p.DistrictPlanID)
 	if !ok {
 		return Errorf(ENotFound, "district_plan_id", "district plan %s of this SIP was not found", p.DistrictPlanID)
@@ -381,12 +389,4 @@ func validateMeasures(field string, ms []Measure) error {
 		}
 	}
 	return nil
-}
-
-func standardKeys() string {
-	keys := make([]string, len(DistrictStandards))
-	for i, s := range DistrictStandards {
-		keys[i] = s.Key
-	}
-	return strings.Join(keys, ", ")
 }

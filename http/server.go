@@ -78,6 +78,7 @@ func NewServer(cfg Config) *Server {
 	s.registerReviewRoutes(s.router)
 	s.registerAssistRoutes(s.router)
 	s.registerWorkflowRoutes(s.router)
+	s.registerFrameworkRoutes(s.router)
 	return s
 }
 

@@ -19,7 +19,7 @@ func (r *renderer) objectives() {
 	t := r.newTable([]column{
 		{"#", 10},
 		{"Objective and statement", 62},
-		{"District standards", 38},
+		{r.citationsHeader(), 38},
 		{"Owner", 34},
 		{"Timeline", w - 144},
 	})
@@ -28,7 +28,7 @@ func (r *renderer) objectives() {
 		cells[i] = []cell{
 			{{text: fmt.Sprint(i + 1)}},
 			{{text: o.Title, style: styleBold}, {text: o.Statement}},
-			standardsCell(o.Standards),
+			r.objectiveCitationsCell(o),
 			orMuted(o.Owner, "Not assigned"),
 			orMuted(o.Timeline, "Not set"),
 		}
@@ -43,22 +43,6 @@ func (r *renderer) objectives() {
 		initiatives.draw()
 		r.outcomes(o.Outcomes).draw()
 	}
-}
-
-// standardsCell names the district standards an objective addresses.
-func standardsCell(keys []string) cell {
-	if len(keys) == 0 {
-		return muted("None cited")
-	}
-	c := make(cell, len(keys))
-	for i, k := range keys {
-		if name := domain.StandardName(k); name != "" {
-			c[i] = para{text: name}
-		} else {
-			c[i] = para{text: k + " (unknown standard)", style: styleMuted}
-		}
-	}
-	return c
 }
 
 // initiatives lays out an objective's initiatives table.

@@ -33,7 +33,7 @@ func (r *renderer) goals() {
 	for i, g := range goals {
 		cells[i] = []cell{
 			{{text: fmt.Sprint(i + 1)}},
-			goalCell(g),
+			append(goalCell(g), r.citationParas(g.Citations(), true)...),
 			measuresCell(g.Measures),
 			actionsCell(g.Actions),
 			r.advancedCell(g.Objectives),
