@@ -95,15 +95,6 @@ const (
 	PolarityChallenge Polarity = "challenge"
 )
 
-// ReviewCitations names what a finding or recommendation cites: district
-// standard keys (see DistrictStandards) and, optionally, indicators of
-// those standards and conditions for school effectiveness.
-type ReviewCitations struct {
-	Standards  []string `json:"standards,omitempty"`
-	Indicators []string `json:"indicators,omitempty"`
-	Conditions []string `json:"conditions,omitempty"`
-}
-
 // Finding is one conclusion of the review team about one standard.
 type Finding struct {
 	ID       string   `json:"id"`
@@ -112,7 +103,7 @@ type Finding struct {
 	Summary  string   `json:"summary"`
 	Evidence string   `json:"evidence"` // the interviews, documents or observations that support it
 	// Citations always include Standard; the decision adds it when missing.
-	Citations ReviewCitations `json:"citations"`
+	Citations Citations `json:"citations"`
 }
 
 // Recommendation is the review team's advice to the district on one or
@@ -122,7 +113,7 @@ type Recommendation struct {
 	Standard   string          `json:"standard"` // the standard the report prints it under
 	FindingIDs []string        `json:"finding_ids"`
 	Statement  string          `json:"statement"`
-	Citations  ReviewCitations `json:"citations"`
+	Citations  Citations `json:"citations"`
 }
 
 // InterviewGroups are the groups review teams interview or meet in focus

@@ -269,7 +269,7 @@ func validateFinding(r *Review, f Finding) (Finding, error) {
 	if f.Evidence == "" {
 		return Finding{}, Errorf(EInvalid, "evidence", "a finding needs the evidence it rests on, such as interviews, documents or observations")
 	}
-	citations, err := validateReviewCitations("citations", f.Standard, f.Citations)
+	citations, err := validateReviewCitations(r, "citations", f.Standard, f.Citations)
 	if err != nil {
 		return Finding{}, err
 	}
@@ -378,7 +378,7 @@ func validateRecommendation(r *Review, rec Recommendation) (Recommendation, erro
 		}
 		rec.FindingIDs[i] = id
 	}
-	citations, err := validateReviewCitations("citations", rec.Standard, rec.Citations)
+	citations, err := validateReviewCitations(r, "citations", rec.Standard, rec.Citations)
 	if err != nil {
 		return Recommendation{}, err
 	}
@@ -502,42 +502,23 @@ func DecideCancelReview(r *Review, reason string) (Draft, error) {
 	return Draft{Type: TypeReviewCancelled, Payload: ReviewCancelled{Reason: reason}}, nil
 }
 
-// validateReviewCitations checks cited standard keys and returns the
-// citations with the item's own standard first among them.
-// NOTE: indicators and conditions are checked only for blanks and repeats,
-// because no catalog of their keys ships yet.
-func validateReviewCitations(field, standard string, c ReviewCitations) (ReviewCitations, error) {
-	out := ReviewCitations{Standards: []string{standard}}
-	for i, key := range c.Standards {
-		if StandardName(key) == "" {
-			return ReviewCitations{}, Errorf(EInvalid, fmt.Sprintf("%s/standards/%d", field, i),
-				"%q is not a district standard key; use one of %s", key, reviewStandardKeys())
-		}
+// validateReviewCitations checks a finding's or recommendation's citations
+// against the framework version in force on the first day of the visit and
+// returns them with the item's own standard first.
+func validateReviewCitations(r *Review, field, standard string, c Citations) (Citations, error) {
+	visit := r.OnSiteDates().Start
+	f, err := FrameworkOn(visit)
+	if err != nil {
+		return Citations{}, Errorf(EInvalid, field, "no framework version is in force on %s, the first day of the visit, to check citations against; list them at GET /v1/framework", visit)
+	}
+	if err := ValidateCitations(field, c, f.Version); err != nil {
+		return Citations{}, err
+	}
+	out := Citations{Standards: []string{standard}, Indicators: c.Indicators, Conditions: c.Conditions}
+	for _, key := range c.Standards {
 		if !slices.Contains(out.Standards, key) {
 			out.Standards = append(out.Standards, key)
 		}
-	}
-	var err error
-	if out.Indicators, err = checkRefs(field+"/indicators", c.Indicators); err != nil {
-		return ReviewCitations{}, err
-	}
-	if out.Conditions, err = checkRefs(field+"/conditions", c.Conditions); err != nil {
-		return ReviewCitations{}, err
-	}
-	return out, nil
-}
-
-func checkRefs(field string, refs []string) ([]string, error) {
-	var out []string
-	for i, ref := range refs {
-		ref = strings.TrimSpace(ref)
-		if ref == "" {
-			return nil, Errorf(EInvalid, fmt.Sprintf("%s/%d", field, i), "a reference cannot be blank")
-		}
-		if slices.Contains(out, ref) {
-			return nil, Errorf(EInvalid, fmt.Sprintf("%s/%d", field, i), "%s is listed twice", ref)
-		}
-		out = append(out, ref)
 	}
 	return out, nil
 }

@@ -263,16 +263,19 @@ func TestReviewFindingRules(t *testing.T) {
 	_, err = domain.DecideAddRecommendation(r, domain.Recommendation{Standard: "assessment", Statement: "x", FindingIDs: []string{findingBID, findingBID}})
 	checkError(t, err, domain.EInvalid, "finding_ids/1")
 	_, err = domain.DecideAddFinding(r, domain.Finding{Standard: "assessment", Polarity: domain.PolarityStrength, Summary: "s", Evidence: "e",
-		Citations: domain.ReviewCitations{Standards: []string{"budget"}}})
+		Citations: domain.Citations{Standards: []string{"budget"}}})
 	checkError(t, err, domain.EInvalid, "citations/standards/0")
+	_, err = domain.DecideAddFinding(r, domain.Finding{Standard: "assessment", Polarity: domain.PolarityStrength, Summary: "s", Evidence: "e",
+		Citations: domain.Citations{Conditions: []string{"CSE 8"}}})
+	checkError(t, err, domain.EInvalid, "citations/conditions/0")
 	_, err = domain.DecideAddFinding(r, domain.Finding{Standard: "assessment", Polarity: domain.PolarityStrength, Summary: "s"})
 	checkError(t, err, domain.EInvalid, "evidence")
 	_, err = domain.DecideAddFinding(r, domain.Finding{ID: findingAID, Standard: "assessment", Polarity: domain.PolarityStrength, Summary: "s", Evidence: "e"})
 	checkError(t, err, domain.EConflict, "id")
 
 	d := must(t)(domain.DecideAddFinding(r, domain.Finding{Standard: "student_support", Polarity: domain.PolarityStrength,
-		Summary: " Tiered supports ", Evidence: "Observations", Citations: domain.ReviewCitations{
-			Standards: []string{"curriculum_instruction", "student_support"}, Conditions: []string{"CSE 8"}}}))
+		Summary: " Tiered supports ", Evidence: "Observations", Citations: domain.Citations{
+			Standards: []string{"curriculum_instruction", "student_support"}, Conditions: []string{"tiered_instruction_learning_time"}}}))
 	f := d.Payload.(domain.FindingAdded).Finding
 	if want := []string{"student_support", "curriculum_instruction"}; !equalStrings(f.Citations.Standards, want) {
 		t.Errorf("citations = %v, want the finding's standard first: %v", f.Citations.Standards, want)

@@ -392,7 +392,7 @@ func (rr *reviewRenderer) recommendations(standard string) {
 
 // citations prints what an item cites beyond the standard it is printed
 // under.
-func (rr *reviewRenderer) citations(c domain.ReviewCitations, standard string) {
+func (rr *reviewRenderer) citations(c domain.Citations, standard string) {
 	var parts []string
 	var others []string
 	for _, s := range c.Standards {

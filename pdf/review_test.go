@@ -29,12 +29,12 @@ func holyokeReview() pdf.ReviewDocument {
 				Interviews: []domain.GroupCount{{Group: "school_committee", Count: 1}}},
 			Findings: []domain.Finding{
 				{ID: "f-challenge", Standard: "assessment", Polarity: domain.PolarityChallenge, Summary: "Data use varies among schools",
-					Evidence: "Teacher focus groups", Citations: domain.ReviewCitations{Standards: []string{"assessment", "curriculum_instruction"}}},
+					Evidence: "Teacher focus groups", Citations: domain.Citations{Standards: []string{"assessment", "curriculum_instruction"}}},
 				{ID: "f-strength", Standard: "leadership_governance", Polarity: domain.PolarityStrength, Summary: "Leaders share one plan",
-					Evidence: "Interviews with district leaders", Citations: domain.ReviewCitations{Standards: []string{"leadership_governance"}}},
+					Evidence: "Interviews with district leaders", Citations: domain.Citations{Standards: []string{"leadership_governance"}}},
 			},
 			Recommendations: []domain.Recommendation{{ID: "r-1", Standard: "assessment", FindingIDs: []string{"f-challenge"},
-				Statement: "Hold common data meetings in every school", Citations: domain.ReviewCitations{Standards: []string{"assessment"}}}},
+				Statement: "Hold common data meetings in every school", Citations: domain.Citations{Standards: []string{"assessment"}}}},
 			FactualAccuracy: []domain.FactualAccuracyRound{{Sequence: 6, Comments: []domain.DistrictComment{
 				{FindingID: "f-challenge", Text: "Two schools already meet monthly"}}, SubmittedOn: "2014-03-10"}},
 			Report:      &domain.ReviewReport{PublishedOn: "2014-04-01"},

@@ -59,9 +59,9 @@ func reviewEvents(t *testing.T) []domain.Event {
 	batchStart := len(events)
 	findings := []domain.Finding{
 		{ID: findingStrength, Standard: "leadership_governance", Polarity: domain.PolarityStrength, Summary: "Leaders share one plan",
-			Evidence: "Interviews", Citations: domain.ReviewCitations{Standards: []string{"leadership_governance"}}},
+			Evidence: "Interviews", Citations: domain.Citations{Standards: []string{"leadership_governance"}}},
 		{ID: findingChallenge, Standard: "assessment", Polarity: domain.PolarityChallenge, Summary: "Data use varies",
-			Evidence: "Focus groups", Citations: domain.ReviewCitations{Standards: []string{"assessment"}}},
+			Evidence: "Focus groups", Citations: domain.Citations{Standards: []string{"assessment"}}},
 	}
 	for _, f := range findings {
 		review(domain.TypeFindingAdded, domain.FindingAdded{Finding: f}, day(2016, time.November, 1))
@@ -72,7 +72,7 @@ func reviewEvents(t *testing.T) []domain.Event {
 	for _, id := range []string{recommendA, recommendB} {
 		review(domain.TypeRecommendationAdded, domain.RecommendationAdded{Recommendation: domain.Recommendation{ID: id,
 			Standard: "assessment", FindingIDs: []string{findingChallenge}, Statement: "Recommendation " + id[len(id)-2:],
-			Citations: domain.ReviewCitations{Standards: []string{"assessment"}}}}, day(2016, time.November, 2))
+			Citations: domain.Citations{Standards: []string{"assessment"}}}}, day(2016, time.November, 2))
 	}
 
 	answering := objective(objectiveAID, "Common data cycles")
