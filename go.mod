@@ -11,6 +11,7 @@ require (
 	github.com/looplab/eventhorizon v0.16.0
 	github.com/nats-io/nats-server/v2 v2.15.3
 	github.com/nats-io/nats.go v1.56.0
+	github.com/sergi/go-diff v1.4.5
 )
 
 require (
