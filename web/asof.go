@@ -36,7 +36,7 @@ func (f asOfForm) empty() bool {
 }
 
 // resolve turns the form into an instant with projections.ParseAsOf, so the
-// pages read dates exactly as the API does: a date alone is the end of that
+// pages read dates exactly as the API does. A date alone is the end of that
 // day in America/New_York, a date and time is that instant in
 // America/New_York, and nothing at all is now.
 func (f asOfForm) resolve(basis string, now time.Time) (projections.AsOf, error) {

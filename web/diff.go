@@ -43,6 +43,7 @@ func (u *UI) handleDiff(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, "Plan not found", err)
 		return
 	}
+
 	q := r.URL.Query()
 	crumbs = append(crumbs, Crumb{planTitle(plan), header.Href})
 	page := diffPage{
@@ -57,6 +58,7 @@ func (u *UI) handleDiff(w http.ResponseWriter, r *http.Request) {
 	if page.Basis == "" {
 		page.Basis = projections.BasisEffective
 	}
+
 	const fromLegend, toLegend = "Earlier state", "Later state"
 	page.FromFields = page.From.fieldset(fromLegend, page.FromVersion, "", nil)
 	page.ToFields = page.To.fieldset(toLegend, page.ToVersion, "", nil)
@@ -72,6 +74,7 @@ func (u *UI) handleDiff(w http.ResponseWriter, r *http.Request) {
 		u.render(w, r, status, "diff", page)
 		return
 	}
+
 	page.Before, page.After = before, after
 	page.FromFields = page.From.fieldset(fromLegend, page.FromVersion, "", &before.at)
 	page.ToFields = page.To.fieldset(toLegend, page.ToVersion, "", &after.at)

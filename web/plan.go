@@ -13,7 +13,7 @@ import (
 	"github.com/planledger/planledger/projections"
 )
 
-// planHeader is what every plan page shows about the plan it is about.
+// planHeader is the plan id, names and links every plan page shows.
 type planHeader struct {
 	ID          string
 	OrgName     string
@@ -67,6 +67,7 @@ func (u *UI) handlePlan(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, "Plan not found", err)
 		return
 	}
+
 	q := r.URL.Query()
 	page := planPage{
 		Page:    Page{Title: planTitle(plan), Crumbs: crumbs},
@@ -78,6 +79,7 @@ func (u *UI) handlePlan(w http.ResponseWriter, r *http.Request) {
 	if page.Basis == "" {
 		page.Basis = projections.BasisEffective
 	}
+
 	const legend = "Show the plan as of"
 	view, err := u.resolvePlan(id, q, page.Form)
 	if err != nil {
@@ -87,6 +89,7 @@ func (u *UI) handlePlan(w http.ResponseWriter, r *http.Request) {
 		u.render(w, r, status, "plan", page)
 		return
 	}
+
 	page.Fields = page.Form.fieldset(legend, page.Version, "", &view.AsOf)
 	resolved := describeInstant(view.AsOf)
 	content := pdf.ContentOf(u.cfg.Document(view))

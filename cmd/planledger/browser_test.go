@@ -17,8 +17,8 @@ import (
 	"github.com/planledger/planledger/domain"
 )
 
-// axeSHA256 pins the vendored axe-core build; testdata/axe-core/README.md
-// says where it comes from.
+// axeSHA256 pins the vendored axe-core build. testdata/axe-core/README.md
+// gives its source.
 const axeSHA256 = "29348999450cdf2849a8e70b7912fc2da85a849da39c0d0d5394f51d4a9ed95c"
 
 // browserPath returns a Chromium binary, or skips the test when there is
