@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -122,6 +123,10 @@ func TestPlanHTMLMatchesPDF(t *testing.T) {
 		t.Fatal("the bundle has no plan for Newburyport High")
 	}
 	plan := *plans[0]
+	dip, ok := read.Plan(plan.DistrictPlanID)
+	if !ok {
+		t.Fatalf("the bundle lacks the district plan %s of Newburyport High's plan", plan.DistrictPlanID)
+	}
 	if plan.Kind != domain.PlanSIP || len(plan.Goals) == 0 {
 		t.Fatalf("Newburyport High's plan is a %s with %d goals, want an SIP with goals", plan.Kind, len(plan.Goals))
 	}
@@ -178,6 +183,15 @@ func TestPlanHTMLMatchesPDF(t *testing.T) {
 		probes = append(probes, label)
 	}
 	probes = append(probes, "Accessible version: "+m[1])
+	probes = append(probes, "Status and approval",
+		fmt.Sprintf("Status: %s · revision %d", strings.ReplaceAll(string(plan.CurrentStatus()), "_", " "), plan.CurrentRevision()),
+		"Compliance checklist")
+	results := domain.CheckCompliance(&plan, domain.ComplianceContext{DistrictPlan: dip})
+	// Rule ids, not titles: pdftotext reads a title that wraps in its cell
+	// after text of the next column.
+	for _, res := range results {
+		probes = append(probes, res.ID)
+	}
 	for _, s := range plan.Sections {
 		probes = append(probes, s.Heading)
 		if strings.TrimSpace(s.Text) != "" {
@@ -208,8 +222,8 @@ func TestPlanHTMLMatchesPDF(t *testing.T) {
 		if n := strings.Count(doc, "<h1"); n != 1 {
 			t.Errorf("the HTML has %d h1 elements, want 1", n)
 		}
-		if n, want := strings.Count(doc, "<h2>"), len(plan.Sections)+1; n != want {
-			t.Errorf("the HTML has %d h2 headings, want %d: one per section and one for the goals", n, want)
+		if n, want := strings.Count(doc, "<h2>"), len(plan.Sections)+3; n != want {
+			t.Errorf("the HTML has %d h2 headings, want %d: the status, the checklist, each section and the goals", n, want)
 		}
 	})
 }

@@ -8,13 +8,10 @@ import (
 )
 
 // Content is a plan document's printed text in print order, without
-// layout. The accessible HTML version is rendered from it, so both
-// renderings state the same facts, headings and table cells. The text is
-// not passed through clean, because HTML can show every rune.
-//
-// NOTE: the column titles and empty messages below repeat those of
-// sip.go and dip.go. The HTML comparison test in the http package reads
-// both renderings back and fails when they drift apart.
+// layout. The accessible HTML version is rendered from it. Its tables come
+// from the same functions as the PDF's, so both renderings state the same
+// facts, headings and cells. The text is not passed through clean, because
+// HTML can show every rune.
 type Content struct {
 	KindName string // "School Improvement Plan" or "District Improvement Plan"
 	Title    Text   // the plan title, or "Untitled plan" in grey
@@ -22,12 +19,9 @@ type Content struct {
 	// AccessiblePath is the path of the accessible HTML version, printed
 	// under the facts after AccessibleLabel, or "" when none is printed.
 	AccessiblePath string
-	Sections       []Section
-	// Table is an SIP's goals table or a DIP's strategic objectives table.
-	Table Table
-	// Objectives are a DIP's per-objective initiatives and outcomes, which
-	// print after its objectives table. An SIP has none.
-	Objectives []ObjectiveDetail
+	// Parts are everything after the cover: the status page, the sections
+	// and the goals or objectives tables.
+	Parts []Part
 	// AsOfLine is the footer's as-of line. ChainHash is the full chain hash
 	// of the last event included, or "" when it is unchained.
 	AsOfLine  string
@@ -47,39 +41,41 @@ type Fact struct {
 	Value []Text
 }
 
-// Section is a narrative section. Text is Text{notWritten, Muted} when the
-// section is blank.
-type Section struct {
+// Part is a heading and what the PDF prints under it before the next
+// heading: paragraphs, then a table.
+type Part struct {
 	Heading string
-	Text    Text
+	// Level is 1 for a main heading, 2 for a heading under the level-1
+	// heading before it, and 3 for a table's label under a level-2 heading.
+	Level int
+	Text  []Text
+	Table *Table // nil when the part has no table
 }
 
-// Table is a printed table under its heading.
+// Table is a printed table.
 type Table struct {
-	Heading string
+	// Caption describes the table for renderings that caption tables. The
+	// PDF does not print it.
+	Caption string
 	Columns []string
 	// RowHeader is the index of the column whose cells name their row, such
 	// as a goal's title, for renderings that mark row headers.
 	RowHeader int
 	Rows      [][]Cell
-	Empty     string // printed in grey in place of the table when Rows is empty
 	Note      string // a footnote printed under the table, or ""
 }
 
 // Cell is the paragraphs of one table cell.
 type Cell []Text
 
-// ObjectiveDetail is a DIP objective's heading and its two tables.
-type ObjectiveDetail struct {
-	Heading     string
-	Initiatives Table
-	Outcomes    Table
-}
-
 // AccessibleLabel starts the line that gives the accessible version's path.
 const AccessibleLabel = "Accessible version:"
 
-// ContentOf returns doc's printed text in print order.
+// letterContentWidth is the width between the side margins of a US Letter page,
+// for the table builders' last column. The text does not depend on it.
+const letterContentWidth = 215.9 - marginLeft - marginRight
+
+// ContentOf returns doc's printed text in print order, following Render.
 func ContentOf(doc Document) Content {
 	r := &renderer{doc: doc}
 	c := Content{
@@ -95,7 +91,39 @@ func ContentOf(doc Document) Content {
 	for _, f := range r.coverFacts() {
 		c.Facts = append(c.Facts, Fact{Label: f.label, Value: texts(f.value)})
 	}
-	for _, s := range doc.Plan.Sections {
+	c.Parts = append(c.Parts, r.statusContent()...)
+	c.Parts = append(c.Parts, r.sectionsContent()...)
+	if doc.Plan.Kind == domain.PlanDIP {
+		c.Parts = append(c.Parts, r.objectivesContent()...)
+	} else {
+		c.Parts = append(c.Parts, r.goalsContent())
+	}
+	return c
+}
+
+// statusContent mirrors statusAndCompliance.
+func (r *renderer) statusContent() []Part {
+	status := Part{Heading: statusTitle, Level: 1, Text: []Text{{Text: r.statusLine(), Bold: true}}}
+	if steps := r.doc.Plan.Workflow; len(steps) == 0 {
+		status.Text = append(status.Text, Text{Text: r.noStepText(), Muted: true})
+	} else {
+		cols, cells := trailTable(letterContentWidth, steps)
+		status.Table = tableOf("Workflow steps, oldest first", cols, cells, 1, "")
+	}
+	results := r.compliance()
+	cols, cells, footnote := checklistTable(letterContentWidth, results)
+	checklist := Part{
+		Heading: checklistTitle, Level: 1,
+		Text:  []Text{{Text: summaryLine(domain.Summarize(results))}},
+		Table: tableOf("Compliance checklist: each rule, its citation and the result", cols, cells, 0, footnote),
+	}
+	return []Part{status, checklist}
+}
+
+// sectionsContent mirrors sections in narrative.go.
+func (r *renderer) sectionsContent() []Part {
+	var parts []Part
+	for _, s := range r.doc.Plan.Sections {
 		heading := s.Heading
 		if heading == "" {
 			heading = s.Key
@@ -104,99 +132,74 @@ func ContentOf(doc Document) Content {
 		if strings.TrimSpace(s.Text) == "" {
 			text = Text{Text: notWritten, Muted: true}
 		}
-		c.Sections = append(c.Sections, Section{Heading: heading, Text: text})
+		parts = append(parts, Part{Heading: heading, Level: 1, Text: []Text{text}})
 	}
-	if doc.Plan.Kind == domain.PlanDIP {
-		c.Table, c.Objectives = r.objectivesContent(doc.Plan.Objectives)
-	} else {
-		c.Table = r.goalsContent()
-	}
-	return c
+	return parts
 }
 
 // goalsContent mirrors goals in sip.go.
-func (r *renderer) goalsContent() Table {
-	t := Table{
-		Heading: "Goals",
-		Columns: []string{"#", "Goal", "Measures: baseline → target", "Actions: owner, timeline", "DIP objectives advanced"},
-		Empty:   "No goals adopted.", RowHeader: 1,
+func (r *renderer) goalsContent() Part {
+	part := Part{Heading: "Goals", Level: 1}
+	if len(r.doc.Plan.Goals) == 0 {
+		part.Text = []Text{{Text: "No goals adopted.", Muted: true}}
+		return part
 	}
-	illustrative := false
-	for i, g := range r.doc.Plan.Goals {
-		t.Rows = append(t.Rows, cells(
-			cell{{text: fmt.Sprint(i + 1)}},
-			append(goalCell(g), r.citationParas(g.Citations(), true)...),
-			measuresCell(g.Measures),
-			actionsCell(g.Actions),
-			r.advancedCell(g.Objectives),
-		))
-		illustrative = illustrative || anyIllustrative(g.Measures)
-	}
-	if illustrative {
-		t.Note = illustrativeNote
-	}
-	return t
+	cols, cells, footnote := r.goalsTable(letterContentWidth)
+	part.Table = tableOf("Goals, with their measures, actions and the district objectives they advance", cols, cells, 1, footnote)
+	return part
 }
 
-// objectivesContent mirrors objectives, initiatives and outcomes in dip.go.
-func (r *renderer) objectivesContent(objs []domain.Objective) (Table, []ObjectiveDetail) {
-	t := Table{
-		Heading:   "Strategic objectives",
-		Columns:   []string{"#", "Objective and statement", "District standards", "Owner", "Timeline"},
-		Empty:     "No strategic objectives recorded.",
-		RowHeader: 1,
+// objectivesContent mirrors objectives in dip.go.
+func (r *renderer) objectivesContent() []Part {
+	objs := r.doc.Plan.Objectives
+	main := Part{Heading: "Strategic objectives", Level: 1}
+	if len(objs) == 0 {
+		main.Text = []Text{{Text: "No strategic objectives recorded.", Muted: true}}
+		return []Part{main}
 	}
-	var details []ObjectiveDetail
+	cols, cells := r.objectivesTable(letterContentWidth)
+	main.Table = tableOf("Strategic objectives, with the standards and conditions they cite", cols, cells, 1, "")
+	parts := []Part{main}
 	for i, o := range objs {
-		t.Rows = append(t.Rows, cells(
-			cell{{text: fmt.Sprint(i + 1)}},
-			cell{{text: o.Title, style: styleBold}, {text: o.Statement}},
-			r.objectiveCitationsCell(o),
-			orMuted(o.Owner, "Not assigned"),
-			orMuted(o.Timeline, "Not set"),
-		))
-		initiatives := Table{Heading: "Initiatives", Columns: []string{"Initiative", "Owner", "Timeline"},
-			Empty: "No initiatives recorded."}
-		for _, in := range o.Initiatives {
-			initiatives.Rows = append(initiatives.Rows, cells(
-				orMuted(in.Text, "No text"),
-				orMuted(in.Owner, "Not assigned"),
-				orMuted(in.Timeline, "Not set"),
-			))
-		}
-		outcomes := Table{Heading: "Outcomes", Columns: []string{"Measure", "Baseline", "Target"},
-			Empty: "No outcomes recorded."}
-		for _, m := range o.Outcomes {
-			outcomes.Rows = append(outcomes.Rows, cells(
-				orMuted(m.Description, "No description"),
-				orMuted(m.Baseline, "Not stated"),
-				cell{{text: target(m)}},
-			))
-		}
-		if anyIllustrative(o.Outcomes) {
-			outcomes.Note = illustrativeNote
-		}
-		details = append(details, ObjectiveDetail{
-			Heading:     fmt.Sprintf("Objective %d: %s", i+1, o.Title),
-			Initiatives: initiatives,
-			Outcomes:    outcomes,
-		})
+		parts = append(parts, Part{Heading: fmt.Sprintf("Objective %d: %s", i+1, o.Title), Level: 2})
+		parts = append(parts, tablePart(initiativesTitle, initiativesEmpty,
+			tableOf(fmt.Sprintf("Initiatives of objective %d", i+1),
+				initiativesColumns(letterContentWidth), initiativesCells(o.Initiatives), 0, "")))
+		parts = append(parts, tablePart(outcomesTitle, outcomesEmpty,
+			tableOf(fmt.Sprintf("Outcomes of objective %d", i+1),
+				outcomesColumns(letterContentWidth), outcomesCells(o.Outcomes), 0, outcomesNote(o.Outcomes))))
 	}
-	return t, details
+	return parts
+}
+
+// tablePart is a level-3 part holding t, or the empty message in grey when
+// t has no rows, as tableBlock prints them.
+func tablePart(heading, empty string, t *Table) Part {
+	if len(t.Rows) == 0 {
+		return Part{Heading: heading, Level: 3, Text: []Text{{Text: empty, Muted: true}}}
+	}
+	return Part{Heading: heading, Level: 3, Table: t}
+}
+
+func tableOf(caption string, cols []column, rows [][]cell, rowHeader int, note string) *Table {
+	t := &Table{Caption: caption, RowHeader: rowHeader, Note: note}
+	for _, c := range cols {
+		t.Columns = append(t.Columns, c.title)
+	}
+	for _, row := range rows {
+		cells := make([]Cell, len(row))
+		for i, c := range row {
+			cells[i] = texts(c)
+		}
+		t.Rows = append(t.Rows, cells)
+	}
+	return t
 }
 
 func texts(paras []para) []Text {
 	out := make([]Text, len(paras))
 	for i, p := range paras {
 		out[i] = Text{Text: p.text, Bold: p.style == styleBold, Muted: p.style == styleMuted}
-	}
-	return out
-}
-
-func cells(in ...cell) []Cell {
-	out := make([]Cell, len(in))
-	for i, c := range in {
-		out[i] = texts(c)
 	}
 	return out
 }
