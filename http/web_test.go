@@ -160,16 +160,16 @@ func TestPlanHTMLMatchesPDF(t *testing.T) {
 	if asOf == "" {
 		t.Fatalf("the PDF footer states no as-of line")
 	}
-	var kept []string
+	var bodyLines []string
 	for _, line := range strings.Split(raw, "\n") {
 		line = strings.TrimSpace(line)
 		if line == asOf || strings.HasPrefix(line, "Page ") && strings.Contains(line, " of ") ||
 			line == "Newburyport High · School Improvement Plan · "+plan.PeriodLabel() {
 			continue
 		}
-		kept = append(kept, line)
+		bodyLines = append(bodyLines, line)
 	}
-	pdfText := flatten(strings.Join(kept, "\n"))
+	pdfText := flatten(strings.Join(bodyLines, "\n"))
 	docText := htmlText(doc)
 
 	// The footer pins both documents to the same view.

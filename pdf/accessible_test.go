@@ -37,15 +37,15 @@ func TestRenderAccessiblePathOmitted(t *testing.T) {
 func bodyText(t *testing.T, path, runningHead string) string {
 	t.Helper()
 	footer := regexp.MustCompile(`^(Page \d+ of \d+|As of \S+ \((effective|recorded) time\) · last event sequence \d+)`)
-	var kept []string
+	var bodyLines []string
 	for _, line := range strings.Split(text(t, path), "\n") {
 		line = strings.TrimSpace(line)
 		if line == runningHead || footer.MatchString(line) {
 			continue
 		}
-		kept = append(kept, line)
+		bodyLines = append(bodyLines, line)
 	}
-	return flat(strings.Join(kept, "\n"))
+	return flat(strings.Join(bodyLines, "\n"))
 }
 
 // partStart is the text a part starts with in the PDF: its heading and

@@ -253,6 +253,20 @@ func eventLabel(typ string) string {
 		return "Goal revised"
 	case domain.TypeGoalWithdrawn:
 		return "Goal withdrawn"
+	case domain.TypePlanCouncilConsulted:
+		return "School council consulted"
+	case domain.TypePlanSubmitted:
+		return "Submitted to the superintendent"
+	case domain.TypePlanReturned:
+		return "Returned to the principal"
+	case domain.TypePlanResubmitted:
+		return "Resubmitted"
+	case domain.TypePlanApproved:
+		return "Approved by the superintendent"
+	case domain.TypePlanAdopted:
+		return "Adopted by the superintendent"
+	case domain.TypePlanReopened:
+		return "Reopened for revision"
 	default:
 		return typ
 	}

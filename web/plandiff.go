@@ -56,6 +56,9 @@ func diffPlans(before, after *domain.Plan, objectiveName func(id string) string)
 	if before.Title != after.Title {
 		d.Items = append(d.Items, compareItem("Plan", "Title", []field{{"Title", before.Title}}, []field{{"Title", after.Title}}))
 	}
+	if status := statusText(before); status != statusText(after) {
+		d.Items = append(d.Items, compareItem("Plan", "Status", []field{{"Status", status}}, []field{{"Status", statusText(after)}}))
+	}
 
 	sectionText := func(p *domain.Plan) map[string]domain.Section {
 		m := map[string]domain.Section{}
@@ -95,7 +98,7 @@ func diffList[T any](items []itemDiff, kind string, before, after []T, id, name 
 	for _, it := range before {
 		old[id(it)] = it
 	}
-	kept := map[string]bool{}
+	matched := map[string]bool{}
 	unchanged := 0
 	for _, it := range after {
 		prev, ok := old[id(it)]
@@ -103,7 +106,7 @@ func diffList[T any](items []itemDiff, kind string, before, after []T, id, name 
 			items = append(items, compareItem(kind, name(it), nil, fields(it)))
 			continue
 		}
-		kept[id(it)] = true
+		matched[id(it)] = true
 		item := compareItem(kind, name(it), fields(prev), fields(it))
 		if item.Status == "" {
 			unchanged++
@@ -112,7 +115,7 @@ func diffList[T any](items []itemDiff, kind string, before, after []T, id, name 
 		items = append(items, item)
 	}
 	for _, it := range before {
-		if !kept[id(it)] {
+		if !matched[id(it)] {
 			items = append(items, compareItem(kind, name(it), fields(it), nil))
 		}
 	}
@@ -173,10 +176,17 @@ func objectiveFields(o domain.Objective) []field {
 	for _, in := range o.Initiatives {
 		initiatives = append(initiatives, withOwner(in.Text, in.Owner, in.Timeline))
 	}
+	var selfEvaluations []string
+	for _, ref := range o.SelfEvaluations {
+		selfEvaluations = append(selfEvaluations, ref.ID+" ("+ref.Standard+")")
+	}
 	return []field{
 		{"Title", o.Title},
 		{"Statement", o.Statement},
 		{"District standards", strings.Join(standards, "\n")},
+		{"Indicators and conditions", citedKeys(o.Indicators, o.Conditions)},
+		{"Self-evaluations answered", strings.Join(selfEvaluations, "\n")},
+		{"Review recommendations answered", answersText(o.Answers)},
 		{"Owner", o.Owner},
 		{"Timeline", o.Timeline},
 		{"Initiatives", strings.Join(initiatives, "\n")},
@@ -202,7 +212,35 @@ func goalFields(g domain.Goal, objectiveName func(string) string) []field {
 		{"Measures", measuresText(g.Measures)},
 		{"Actions", strings.Join(actions, "\n")},
 		{"DIP objectives advanced", strings.Join(objectives, "\n")},
+		{"Standards, indicators and conditions", citedKeys(g.Standards, g.Indicators, g.Conditions)},
+		{"Review recommendations answered", answersText(g.Answers)},
 	}
+}
+
+// statusText states a plan's workflow status and revision, "" for no plan.
+func statusText(p *domain.Plan) string {
+	if p.ID == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s, revision %d", strings.ReplaceAll(string(p.CurrentStatus()), "_", " "), p.CurrentRevision())
+}
+
+// citedKeys lists framework keys one a line, in the order given.
+func citedKeys(groups ...[]string) string {
+	var keys []string
+	for _, g := range groups {
+		keys = append(keys, g...)
+	}
+	return strings.Join(keys, "\n")
+}
+
+// answersText lists review recommendations one a line.
+func answersText(refs []domain.RecommendationRef) string {
+	var lines []string
+	for _, ref := range refs {
+		lines = append(lines, ref.ReviewID+" recommendation "+ref.RecommendationID)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // withOwner appends " (owner, timeline)" to text when either is set.

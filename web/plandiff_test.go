@@ -39,6 +39,7 @@ func TestDiffPlansItems(t *testing.T) {
 	before := samplePlan()
 	after := samplePlan()
 	after.Title = "Newburyport High School Improvement Plan, 2016-17"
+	after.Status, after.Revision = domain.StatusSubmitted, 1
 	after.Sections = []domain.Section{
 		{Key: "school_council", Heading: "School council", Text: "The council meets twice monthly."},
 		{Key: "other", Heading: "Other subjects", Text: ""},
@@ -53,6 +54,7 @@ func TestDiffPlansItems(t *testing.T) {
 
 	want := []struct{ kind, name, status string }{
 		{"Plan", "Title", statusChanged},
+		{"Plan", "Status", statusChanged},
 		{"Section", "School council", statusChanged},
 		{"Goal", "Attendance", statusAdded},
 		{"Goal", "Student wellness", statusChanged},
@@ -71,7 +73,7 @@ func TestDiffPlansItems(t *testing.T) {
 		t.Errorf("unchanged = %d sections and %d goals, want 1 and 0", d.UnchangedSections, d.UnchangedGoals)
 	}
 
-	wellness := d.Items[3]
+	wellness := d.Items[4]
 	changed := map[string]bool{}
 	for _, f := range wellness.Fields {
 		changed[f.Label] = f.Changed
@@ -111,9 +113,9 @@ func TestDiffPlansFromNothing(t *testing.T) {
 			added++
 		}
 	}
-	// The title changes from empty, and both sections and both goals are
-	// added.
-	if added != 4 || len(d.Items) != 5 {
-		t.Errorf("diff from nothing has %d items, %d added, want 5 items with 4 added and the title changed", len(d.Items), added)
+	// The title and status change from empty, and both sections and both
+	// goals are added.
+	if added != 4 || len(d.Items) != 6 {
+		t.Errorf("diff from nothing has %d items, %d added, want 6 items with 4 added and the title and status changed", len(d.Items), added)
 	}
 }
