@@ -554,6 +554,34 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 		t.Errorf("GET %s/pdf did not return a PDF", sipPlan)
 	}
 
+	// The accessible document and the auditor's pages, which answer in
+	// HTML, errors included, except the document's API errors.
+	doc := f.do(t, apiCall{method: "GET", target: sipPlan + "/html?as_of=2018-06-30&version=3", wantStatus: 200})
+	if !strings.Contains(doc.Body.String(), "<h1>") {
+		t.Errorf("GET %s/html has no h1", sipPlan)
+	}
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/html?as_of=2016-06-30T12:00:00Z", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/html?version=0", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/ui/?q=newburyport&type=school", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/?after=02040000", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/?type=charter", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/ui/orgs/02040505", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/orgs/0204", wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/ui/orgs/02049999", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "?date=2018-06-30&time=14:30&basis=effective&version=", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "?as_of=2018-06-30T16:00:00Z&version=2", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "?time=14:30", wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "?date=June", invalidRequest: true, wantStatus: 400})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "?date=2016-06-30", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + uuid.NewString(), wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "/history", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + uuid.NewString() + "/history", wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "/diff", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "/diff?from_version=1&to_version=2", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "/diff?from_date=2016-06-30&to_date=2018-06-30&basis=effective", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "/diff?from_version=1&to_version=99", invalidRequest: false, wantStatus: 404})
+	f.do(t, apiCall{method: "GET", target: "/ui/plans/" + sipID + "/diff?from_version=1&basis=later", wantStatus: 400})
+
 	// Removals, which take the version from If-Match only.
 	f.do(t, apiCall{method: "DELETE", target: sipPlan + "/goals/" + goalID, header: school,
 		invalidRequest: true, wantStatus: 428})

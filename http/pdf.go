@@ -10,6 +10,7 @@ import (
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/pdf"
 	"github.com/planledger/planledger/projections"
+	"github.com/planledger/planledger/web"
 )
 
 // handlePlanPDF prints a plan as of an instant. The bytes depend only on the
@@ -22,7 +23,7 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	doc := PlanDocument(s.cfg.Read, view, "planledger "+s.cfg.Version)
+	doc := PlanDocument(s.cfg.Read, view, s.producer())
 
 	select {
 	case s.pdfs <- struct{}{}:
@@ -42,6 +43,7 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-SHA256", hex.EncodeToString(sum[:]))
 	w.Header().Set("X-Plan-Last-Sequence", strconv.FormatUint(view.LastSequence, 10))
 	w.Header().Set("X-Plan-Version", strconv.FormatUint(view.ThroughVersion, 10))
+	setPlanLinks(w, view)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }
@@ -60,6 +62,7 @@ func PlanDocument(read *projections.Projector, view projections.PlanView, produc
 		Level: read.LevelAt(plan.OrgCode, view.AsOf), AsOf: view.AsOf.Instant, AsOfBasis: view.AsOf.Basis,
 		LastSequence: view.LastSequence, PlanVersion: view.ThroughVersion, LastRecordedAt: view.LastRecordedAt,
 		Producer: producer, ChainHash: view.LastHash,
+		AccessiblePath: web.PlanPath(plan.ID, "html", view.AsOf, view.ThroughVersion),
 	}
 	if plan.Kind == domain.PlanSIP {
 		dv, err := read.PlanAt(plan.DistrictPlanID, view.AsOf)

@@ -79,6 +79,7 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
+	setPlanLinks(w, view)
 	writePlan(w, http.StatusOK, view, nil)
 }
 

@@ -28,37 +28,66 @@ var stepNames = map[string]string{
 // plan printed.
 func (r *renderer) statusAndCompliance() {
 	r.pdf.AddPage()
-	p := r.doc.Plan
-	r.heading("Status and approval", 0, 2*lineHeight(sizeBody))
-	r.paragraph(fmt.Sprintf("Status: %s · revision %d", strings.ReplaceAll(string(p.CurrentStatus()), "_", " "), p.CurrentRevision()),
-		styleBold, sizeBody)
-	r.workflowTrail(p.Workflow)
+	r.heading(statusTitle, 0, 2*lineHeight(sizeBody))
+	r.paragraph(r.statusLine(), styleBold, sizeBody)
+	r.workflowTrail(r.doc.Plan.Workflow)
 
-	results := domain.CheckCompliance(&p, domain.ComplianceContext{
-		DistrictPlan: r.doc.DistrictPlan, LanguageMinority: r.doc.LanguageMinority})
-	r.heading("Compliance checklist", 0, 2*lineHeight(sizeBody))
+	results := r.compliance()
+	r.heading(checklistTitle, 0, 2*lineHeight(sizeBody))
 	r.paragraph(summaryLine(domain.Summarize(results)), styleRegular, sizeBody)
 	r.pdf.SetY(r.pdf.GetY() + 2)
 	r.checklist(results)
 }
 
+// Headings of the status page.
+const (
+	statusTitle    = "Status and approval"
+	checklistTitle = "Compliance checklist"
+)
+
+// statusLine states the plan's workflow status and revision.
+func (r *renderer) statusLine() string {
+	p := r.doc.Plan
+	return fmt.Sprintf("Status: %s · revision %d", strings.ReplaceAll(string(p.CurrentStatus()), "_", " "), p.CurrentRevision())
+}
+
+// compliance checks the plan printed against the checklist's rules.
+func (r *renderer) compliance() []domain.RuleResult {
+	p := r.doc.Plan
+	return domain.CheckCompliance(&p, domain.ComplianceContext{
+		DistrictPlan: r.doc.DistrictPlan, LanguageMinority: r.doc.LanguageMinority})
+}
+
 // workflowTrail prints the workflow steps as a table.
 func (r *renderer) workflowTrail(steps []domain.WorkflowStep) {
 	if len(steps) == 0 {
-		text := "No workflow step recorded: the plan is a draft that has not been taken to the school council or the superintendent."
-		if r.doc.Plan.Kind == domain.PlanDIP {
-			text = "No workflow step recorded: the plan is a draft that the superintendent has not adopted."
-		}
-		r.paragraph(text, styleMuted, sizeBody)
+		r.paragraph(r.noStepText(), styleMuted, sizeBody)
 		return
 	}
-	w := r.contentWidth()
-	t := r.newTable([]column{
+	cols, cells := trailTable(r.contentWidth(), steps)
+	t := r.newTable(cols)
+	rows := r.layoutRows(t, cells)
+	r.pdf.SetY(r.pdf.GetY() + 2)
+	r.drawTable(t, rows)
+}
+
+// noStepText is printed in place of the trail when no step is recorded.
+func (r *renderer) noStepText() string {
+	if r.doc.Plan.Kind == domain.PlanDIP {
+		return "No workflow step recorded: the plan is a draft that the superintendent has not adopted."
+	}
+	return "No workflow step recorded: the plan is a draft that has not been taken to the school council or the superintendent."
+}
+
+// trailTable returns the trail table's columns for a content width w and
+// its rows. ContentOf shares it with workflowTrail.
+func trailTable(w float64, steps []domain.WorkflowStep) ([]column, [][]cell) {
+	cols := []column{
 		{"Effective (UTC)", 26},
 		{"Step", 34},
 		{"Recorded by", 56},
 		{"Details", w - 116},
-	})
+	}
 	cells := make([][]cell, len(steps))
 	for i, s := range steps {
 		cells[i] = []cell{
@@ -68,9 +97,7 @@ func (r *renderer) workflowTrail(steps []domain.WorkflowStep) {
 			stepDetails(s),
 		}
 	}
-	rows := r.layoutRows(t, cells)
-	r.pdf.SetY(r.pdf.GetY() + 2)
-	r.drawTable(t, rows)
+	return cols, cells
 }
 
 func stepName(eventType string) string {
@@ -128,13 +155,27 @@ func summaryLine(s domain.ComplianceSummary) string {
 // checklist prints one row per rule: the rule, its citation and whether
 // the plan passes it.
 func (r *renderer) checklist(results []domain.RuleResult) {
-	w := r.contentWidth()
-	t := r.newTable([]column{
+	cols, cells, footnote := checklistTable(r.contentWidth(), results)
+	t := r.newTable(cols)
+	rows := r.layoutRows(t, cells)
+	if footnote != "" {
+		t.after = r.noteHeight(footnote)
+	}
+	r.drawTable(t, rows)
+	if footnote != "" {
+		r.note(footnote)
+	}
+}
+
+// checklistTable returns the checklist's columns for a content width w,
+// its rows and its footnote, "" when none. ContentOf shares it with
+// checklist.
+func checklistTable(w float64, results []domain.RuleResult) ([]column, [][]cell, string) {
+	cols := []column{
 		{"Rule", 58},
 		{"Citation", 50},
 		{"Result", w - 108},
-	})
-
+	}
 	cells := make([][]cell, len(results))
 	// Every unverified rule today shares one explanation; the first one
 	// found is printed under the table.
@@ -158,16 +199,11 @@ func (r *renderer) checklist(results []domain.RuleResult) {
 		}
 	}
 
-	rows := r.layoutRows(t, cells)
 	footnote := ""
 	if unverified != "" {
 		footnote = unverifiedMark + " Legal basis UNVERIFIED. " + unverified
-		t.after = r.noteHeight(footnote)
 	}
-	r.drawTable(t, rows)
-	if footnote != "" {
-		r.note(footnote)
-	}
+	return cols, cells, footnote
 }
 
 func resultLabel(status string) string {

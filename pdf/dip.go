@@ -15,24 +15,8 @@ func (r *renderer) objectives() {
 		r.paragraph("No strategic objectives recorded.", styleMuted, sizeBody)
 		return
 	}
-	w := r.contentWidth()
-	t := r.newTable([]column{
-		{"#", 10},
-		{"Objective and statement", 62},
-		{r.citationsHeader(), 38},
-		{"Owner", 34},
-		{"Timeline", w - 144},
-	})
-	cells := make([][]cell, len(objs))
-	for i, o := range objs {
-		cells[i] = []cell{
-			{{text: fmt.Sprint(i + 1)}},
-			{{text: o.Title, style: styleBold}, {text: o.Statement}},
-			r.objectiveCitationsCell(o),
-			orMuted(o.Owner, "Not assigned"),
-			orMuted(o.Timeline, "Not set"),
-		}
-	}
+	cols, cells := r.objectivesTable(r.contentWidth())
+	t := r.newTable(cols)
 	rows := r.layoutRows(t, cells)
 	r.heading("Strategic objectives", 0, r.tableLead(t, rows))
 	r.drawTable(t, rows)
@@ -45,14 +29,53 @@ func (r *renderer) objectives() {
 	}
 }
 
+// objectivesTable returns the strategic objectives table's columns for a
+// content width w and its rows. ContentOf shares it with objectives.
+func (r *renderer) objectivesTable(w float64) ([]column, [][]cell) {
+	cols := []column{
+		{"#", 10},
+		{"Objective and statement", 62},
+		{r.citationsHeader(), 38},
+		{"Owner", 34},
+		{"Timeline", w - 144},
+	}
+	objs := r.doc.Plan.Objectives
+	cells := make([][]cell, len(objs))
+	for i, o := range objs {
+		cells[i] = []cell{
+			{{text: fmt.Sprint(i + 1)}},
+			{{text: o.Title, style: styleBold}, {text: o.Statement}},
+			r.objectiveCitationsCell(o),
+			orMuted(o.Owner, "Not assigned"),
+			orMuted(o.Timeline, "Not set"),
+		}
+	}
+	return cols, cells
+}
+
+// Headings and empty messages of an objective's two tables.
+const (
+	initiativesTitle = "Initiatives"
+	initiativesEmpty = "No initiatives recorded."
+	outcomesTitle    = "Outcomes"
+	outcomesEmpty    = "No outcomes recorded."
+)
+
 // initiatives lays out an objective's initiatives table.
 func (r *renderer) initiatives(items []domain.Initiative) block {
-	w := r.contentWidth()
-	t := r.newTable([]column{
+	t := r.newTable(initiativesColumns(r.contentWidth()))
+	return r.tableBlock(initiativesTitle, t, r.layoutRows(t, initiativesCells(items)), initiativesEmpty, "")
+}
+
+func initiativesColumns(w float64) []column {
+	return []column{
 		{"Initiative", 105},
 		{"Owner", 40},
 		{"Timeline", w - 145},
-	})
+	}
+}
+
+func initiativesCells(items []domain.Initiative) [][]cell {
 	cells := make([][]cell, len(items))
 	for i, in := range items {
 		cells[i] = []cell{
@@ -61,18 +84,25 @@ func (r *renderer) initiatives(items []domain.Initiative) block {
 			orMuted(in.Timeline, "Not set"),
 		}
 	}
-	return r.tableBlock("Initiatives", t, r.layoutRows(t, cells), "No initiatives recorded.", "")
+	return cells
 }
 
 // outcomes lays out an objective's measurable outcomes table, with the
 // footnote for illustrative targets when any appear.
 func (r *renderer) outcomes(ms []domain.Measure) block {
-	w := r.contentWidth()
-	t := r.newTable([]column{
+	t := r.newTable(outcomesColumns(r.contentWidth()))
+	return r.tableBlock(outcomesTitle, t, r.layoutRows(t, outcomesCells(ms)), outcomesEmpty, outcomesNote(ms))
+}
+
+func outcomesColumns(w float64) []column {
+	return []column{
 		{"Measure", 95},
 		{"Baseline", 42},
 		{"Target", w - 137},
-	})
+	}
+}
+
+func outcomesCells(ms []domain.Measure) [][]cell {
 	cells := make([][]cell, len(ms))
 	for i, m := range ms {
 		cells[i] = []cell{
@@ -81,11 +111,15 @@ func (r *renderer) outcomes(ms []domain.Measure) block {
 			{{text: target(m)}},
 		}
 	}
-	footnote := ""
+	return cells
+}
+
+// outcomesNote returns the footnote for illustrative targets, or "".
+func outcomesNote(ms []domain.Measure) string {
 	if anyIllustrative(ms) {
-		footnote = illustrativeNote
+		return illustrativeNote
 	}
-	return r.tableBlock("Outcomes", t, r.layoutRows(t, cells), "No outcomes recorded.", footnote)
+	return ""
 }
 
 // illustrativeMark follows a target written for the bundled sample data.

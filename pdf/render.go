@@ -44,6 +44,10 @@ type Document struct {
 	// whose first language is not English, which the compliance checklist
 	// needs; nil prints that rule as unknown.
 	LanguageMinority *domain.PopulationCount
+	// AccessiblePath is the path of the plan's accessible HTML version with
+	// the same content, printed under the cover's facts. It must depend only
+	// on the fields above, so the PDF stays reproducible. Empty prints none.
+	AccessiblePath string
 }
 
 // Page geometry in millimetres (US Letter, portrait).
@@ -76,6 +80,7 @@ func Render(doc Document) (pdfBytes []byte, err error) {
 		return nil, fmt.Errorf("render %s %s: %w", doc.Plan.Kind, doc.Plan.ID, err)
 	}
 	r.cover()
+	r.accessibleLine()
 	r.statusAndCompliance()
 	r.sections()
 	if doc.Plan.Kind == domain.PlanDIP {

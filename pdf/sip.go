@@ -19,15 +19,30 @@ func (r *renderer) goals() {
 		r.paragraph("No goals adopted.", styleMuted, sizeBody)
 		return
 	}
-	w := r.contentWidth()
-	t := r.newTable([]column{
+	cols, cells, footnote := r.goalsTable(r.contentWidth())
+	t := r.newTable(cols)
+	rows := r.layoutRows(t, cells)
+	if footnote != "" {
+		t.after = r.noteHeight(footnote)
+	}
+	r.heading("Goals", 0, r.tableLead(t, rows))
+	r.drawTable(t, rows)
+	if footnote != "" {
+		r.note(footnote)
+	}
+}
+
+// goalsTable returns the goals table's columns for a content width w, its
+// rows and its footnote, "" when none. ContentOf shares it with goals.
+func (r *renderer) goalsTable(w float64) ([]column, [][]cell, string) {
+	cols := []column{
 		{"#", 10},
 		{"Goal", 44},
 		{"Measures: baseline → target", 44},
 		{"Actions: owner, timeline", 48},
 		{"DIP objectives advanced", w - 146},
-	})
-
+	}
+	goals := r.doc.Plan.Goals
 	cells := make([][]cell, len(goals))
 	illustrative := false
 	for i, g := range goals {
@@ -40,16 +55,11 @@ func (r *renderer) goals() {
 		}
 		illustrative = illustrative || anyIllustrative(g.Measures)
 	}
-
-	rows := r.layoutRows(t, cells)
+	footnote := ""
 	if illustrative {
-		t.after = r.noteHeight(illustrativeNote)
+		footnote = illustrativeNote
 	}
-	r.heading("Goals", 0, r.tableLead(t, rows))
-	r.drawTable(t, rows)
-	if illustrative {
-		r.note(illustrativeNote)
-	}
+	return cols, cells, footnote
 }
 
 // goalCell holds a goal's title, statement, owner and timeline.

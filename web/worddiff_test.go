@@ -1,0 +1,84 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sides joins a diff's segments back into the text of each side.
+func sides(segs []Segment) (before, after string) {
+	var b, a strings.Builder
+	for _, s := range segs {
+		if s.Op != opInsert {
+			b.WriteString(s.Text)
+		}
+		if s.Op != opDelete {
+			a.WriteString(s.Text)
+		}
+	}
+	return b.String(), a.String()
+}
+
+func TestWordDiffCases(t *testing.T) {
+	for _, c := range []struct {
+		name, before, after string
+		want                []Segment
+	}{
+		{"same", "a b", "a b", []Segment{{"a b", opEqual}}},
+		{"both empty", "", "", nil},
+		{"added text", "", "new text", []Segment{{"new text", opInsert}}},
+		{"removed text", "old text", "", []Segment{{"old text", opDelete}}},
+		{"one word replaced", "Raise grade 10 ELA achievement", "Raise grade 9 ELA achievement",
+			[]Segment{{"Raise grade ", opEqual}, {"10", opDelete}, {"9", opInsert}, {" ELA achievement", opEqual}}},
+		{"word inserted", "meet monthly", "meet twice monthly",
+			[]Segment{{"meet ", opEqual}, {"twice ", opInsert}, {"monthly", opEqual}}},
+		{"no cut inside a word", "counselors", "counsellors", []Segment{{"counselors", opDelete}, {"counsellors", opInsert}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := wordDiff(c.before, c.after)
+			if len(got) != len(c.want) {
+				t.Fatalf("wordDiff(%q, %q) = %v, want %v", c.before, c.after, got, c.want)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Errorf("segment %d = %+v, want %+v", i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestWordDiffKeepsBothTexts(t *testing.T) {
+	before := "The council will review the plan's measures in January and June 2017.\nIt reports to families."
+	after := "The council reviews the measures in\tJanuary, March and June 2017.\n\nIt reports to families and staff."
+	b, a := sides(wordDiff(before, after))
+	if b != before {
+		t.Errorf("before side = %q, want %q", b, before)
+	}
+	if a != after {
+		t.Errorf("after side = %q, want %q", a, after)
+	}
+}
+
+func TestWordDiffManyTokens(t *testing.T) {
+	// More distinct tokens than runes below the surrogate range, so the
+	// token runes must skip it.
+	var before, after strings.Builder
+	for i := range 60000 {
+		before.WriteString("w")
+		before.WriteString(strings.Repeat("x", i%7))
+		before.WriteString(strconv.Itoa(i))
+		before.WriteString(" ")
+	}
+	after.WriteString(before.String())
+	after.WriteString("tail")
+	segs := wordDiff(before.String(), after.String())
+	b, a := sides(segs)
+	if b != before.String() || a != after.String() {
+		t.Fatalf("a diff of 60,000 distinct words does not give both texts back")
+	}
+	if last := segs[len(segs)-1]; last.Op != opInsert || last.Text != "tail" {
+		t.Errorf("last segment = %+v, want the inserted word tail", last)
+	}
+}
