@@ -109,10 +109,10 @@ type Finding struct {
 // Recommendation is the review team's advice to the district on one or
 // more findings.
 type Recommendation struct {
-	ID         string          `json:"id"`
-	Standard   string          `json:"standard"` // the standard the report prints it under
-	FindingIDs []string        `json:"finding_ids"`
-	Statement  string          `json:"statement"`
+	ID         string    `json:"id"`
+	Standard   string    `json:"standard"` // the standard the report prints it under
+	FindingIDs []string  `json:"finding_ids"`
+	Statement  string    `json:"statement"`
 	Citations  Citations `json:"citations"`
 }
 
