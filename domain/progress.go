@@ -255,7 +255,8 @@ type MeasureProgress struct {
 	Unit          string          `json:"unit,omitempty"`
 	Direction     string          `json:"direction,omitempty"`
 	TargetYear    int             `json:"target_year"`
-	Actuals       []MeasureActual `json:"actuals"` // oldest school year first
+	Illustrative  bool            `json:"illustrative,omitempty"` // the target was written for the bundled data
+	Actuals       []MeasureActual `json:"actuals"`                // oldest school year first
 	Status        string          `json:"status"`
 	Reason        string          `json:"reason"` // the grounds of the status, in a sentence
 }
@@ -284,7 +285,8 @@ func ProgressOf(p *Plan) []MeasureProgress {
 		for i, m := range measures {
 			mp := MeasureProgress{ItemKind: kind, ItemID: id, ItemTitle: title, MeasureIndex: i, MeasureID: m.ID,
 				Description: m.Description, Baseline: m.Baseline, Target: m.Target, BaselineValue: m.BaselineValue,
-				TargetValue: m.TargetValue, Unit: m.Unit, Direction: m.Direction, TargetYear: m.TargetYear}
+				TargetValue: m.TargetValue, Unit: m.Unit, Direction: m.Direction, TargetYear: m.TargetYear,
+				Illustrative: m.Illustrative}
 			if mp.TargetYear == 0 {
 				mp.TargetYear = p.LastYear
 			}
