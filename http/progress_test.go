@@ -80,7 +80,7 @@ func graduationProgress(t *testing.T, f *fixture, target string) (map[string]any
 }
 
 func TestProgressNewburyportGraduation(t *testing.T) {
-	f := bundledFixture(t)
+	f := newBundledFixture(t)
 	sip := newburyportHighSIP(t, f)
 	plan := "/v1/plans/" + sip
 	editor := bearer(t, domain.RoleSchoolEditor, newburyportHigh)
@@ -157,20 +157,20 @@ func TestProgressNewburyportGraduation(t *testing.T) {
 	// reprint at the same instant and version gives the same bytes.
 	version := strings.Trim(etag, `"`)
 	pdfTarget := fmt.Sprintf("%s/pdf?as_of=%s&version=%s", plan, "2030-01-01", version)
-	text, first := pdfText(t, f, pdfTarget)
+	text, first := planPDFText(t, f, pdfTarget)
 	for _, want := range []string{"Progress", "Four-year graduation rate", "96.1% → 97% †", "by 2016-17, higher is better",
 		"2016-17: 94.4%", "2017-18: 95.4%", "cohort of 214", "Not met"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF text lacks %q", want)
 		}
 	}
-	if _, again := pdfText(t, f, pdfTarget); string(again) != string(first) {
+	if _, again := planPDFText(t, f, pdfTarget); string(again) != string(first) {
 		t.Error("a reprint at the same as_of and version differs")
 	}
 }
 
 func TestProgressRecordRejects(t *testing.T) {
-	f := bundledFixture(t)
+	f := newBundledFixture(t)
 	sip := newburyportHighSIP(t, f)
 	target := "/v1/plans/" + sip + "/progress"
 	_, etag := graduationProgress(t, f, target)
@@ -179,7 +179,8 @@ func TestProgressRecordRejects(t *testing.T) {
 		return map[string]any{"item_id": graduationGoal, "measure_index": 0, "year": 2017, "value": 94.4, "source": "DESE"}
 	}
 
-	f.do(t, apiCall{method: "POST", target: target, header: map[string]string{"If-Match": etag}, body: valid(), wantStatus: 401})
+	f.do(t, apiCall{method: "POST", target: target, header: map[string]string{"If-Match": etag}, body: valid(),
+		invalidRequest: true, wantStatus: 401})
 	f.do(t, apiCall{method: "POST", target: target, header: withHeader(bearer(t, domain.RoleCouncilMember, newburyportHigh), "If-Match", etag),
 		body: valid(), wantStatus: 403})
 	f.do(t, apiCall{method: "POST", target: target, header: withHeader(bearer(t, domain.RoleSchoolEditor, "02040305"), "If-Match", etag),

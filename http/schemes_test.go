@@ -4,83 +4,20 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gorilla/mux"
-
-	"github.com/planledger/planledger/auth"
-	"github.com/planledger/planledger/commands"
-	"github.com/planledger/planledger/data"
 	"github.com/planledger/planledger/domain"
-	plhttp "github.com/planledger/planledger/http"
-	"github.com/planledger/planledger/importer"
-	"github.com/planledger/planledger/projections"
 )
-
-// testSecret signs the tokens of the bundled-data tests.
-var testSecret = []byte("planledger-test-secret-of-32-bytes!")
-
-// bundledFixture is a server with sign-in on an in-memory store holding
-// every bundled file: orgs, the 2017 levels, the observations of both
-// schemes and the Newburyport plans.
-func bundledFixture(t *testing.T) *fixture {
-	t.Helper()
-	doc, raw := loadOpenAPI(t)
-	logger := slog.New(slog.DiscardHandler)
-	read := projections.New(logger)
-	store := newMemoryStore(read)
-	src, closeAll, err := importer.BundledSources(data.Bundled())
-	if err != nil {
-		t.Fatalf("open bundled data: %v", err)
-	}
-	defer closeAll()
-	if _, err := importer.Run(context.Background(), store, read, src, nil); err != nil {
-		t.Fatalf("import bundled data: %v", err)
-	}
-	verifier, err := auth.NewHMACVerifier(testSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler := plhttp.NewServer(plhttp.Config{Commands: commands.New(store, read), Read: read, OpenAPI: raw,
-		Version: "test", Auth: verifier, Logger: logger}).Handler()
-	return &fixture{doc: doc, handler: handler, router: handler.(*mux.Router)}
-}
-
-// bearer returns the Authorization header of a token for the role and org.
-// X-Actor goes along because the document still lists it on older writes;
-// the server ignores it once sign-in is configured.
-func bearer(t *testing.T, role domain.Role, org string) map[string]string {
-	t.Helper()
-	subject := string(role) + "@example.org"
-	token, err := auth.Sign(testSecret, domain.Principal{Subject: subject, Role: role, OrgCode: org}, time.Hour, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return map[string]string{"Authorization": "Bearer " + token, "X-Actor": subject}
-}
 
 // appliedSequence returns the stream sequence the read model has applied.
 func appliedSequence(t *testing.T, f *fixture) string {
 	t.Helper()
 	ready := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/readyz", wantStatus: 200}))
 	return jsonNumber(ready["applied_stream_sequence"])
-}
-
-// withHeader returns h with one more header.
-func withHeader(h map[string]string, name, value string) map[string]string {
-	out := map[string]string{name: value}
-	for k, v := range h {
-		out[k] = v
-	}
-	return out
 }
 
 // levelsOf reads GET /v1/orgs/{code}/levels and checks it against the document.
@@ -101,7 +38,7 @@ func labelOf(v any) string {
 }
 
 func TestOrgLevelsMorganSpansSchemes(t *testing.T) {
-	f := bundledFixture(t)
+	f := newBundledFixture(t)
 
 	body := levelsOf(t, f, "01370025", "")
 	items := body["items"].([]any)
@@ -164,7 +101,7 @@ func TestOrgLevelsMorganSpansSchemes(t *testing.T) {
 }
 
 func TestLevelChangeDesignationFeed(t *testing.T) {
-	f := bundledFixture(t)
+	f := newBundledFixture(t)
 	dese := bearer(t, domain.RoleDepartment, "")
 	levels := "/v1/orgs/{code}/levels"
 	before := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/level-changes?limit=1000", wantStatus: 200}))
@@ -260,29 +197,16 @@ func firstSSEData(t *testing.T, url string) string {
 	return ""
 }
 
-// pdfText fetches a plan PDF and returns its text as pdftotext reads it,
-// with runs of white space made single spaces.
-func pdfText(t *testing.T, f *fixture, target string) (string, []byte) {
+// planPDFText fetches a plan PDF and returns its text as pdftotext reads
+// it, with runs of white space made single spaces, and its bytes.
+func planPDFText(t *testing.T, f *fixture, target string) (string, []byte) {
 	t.Helper()
-	rec := f.do(t, apiCall{method: "GET", target: target, wantStatus: 200})
-	body := rec.Body.Bytes()
-	path := filepath.Join(t.TempDir(), "plan.pdf")
-	if err := os.WriteFile(path, body, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		t.Fatalf("pdftotext not found on PATH: install poppler-utils to run the PDF checks")
-	}
-	out, err := exec.Command(pdftotext, path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return strings.Join(strings.Fields(string(out)), " "), body
+	body := f.do(t, apiCall{method: "GET", target: target, wantStatus: 200}).Body.Bytes()
+	return strings.Join(strings.Fields(pdfText(t, body)), " "), body
 }
 
 func TestPlanCoverPrintsSchemeInForce(t *testing.T) {
-	f := bundledFixture(t)
+	f := newBundledFixture(t)
 	dipID, sipID := "0190e0c0-0000-7000-8000-00000000c001", "0190e0c0-0000-7000-8000-00000000c002"
 	measure := []any{map[string]any{"description": "Students meeting expectations in ELA", "target": "a rise each year"}}
 	f.do(t, apiCall{method: "POST", target: "/v1/plans", header: bearer(t, domain.RoleDistrictEditor, "01370000"), wantStatus: 201,
@@ -306,7 +230,7 @@ func TestPlanCoverPrintsSchemeInForce(t *testing.T) {
 		{sipID, "2023-06-30", []string{"Underperforming or chronically underperforming status removed", "effective 2022-09-26"}},
 	}
 	for _, tt := range tests {
-		text, _ := pdfText(t, f, "/v1/plans/"+tt.plan+"/pdf?as_of="+tt.asOf)
+		text, _ := planPDFText(t, f, "/v1/plans/"+tt.plan+"/pdf?as_of="+tt.asOf)
 		for _, w := range tt.want {
 			if !strings.Contains(text, w) {
 				t.Errorf("PDF of %s as of %s lacks %q", tt.plan, tt.asOf, w)
