@@ -6,13 +6,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/planledger/planledger/data"
 	"github.com/planledger/planledger/domain"
 )
 
 const (
-	newburyportHigh = "02040505"
 	// graduationGoal is the bundled Newburyport High SIP goal "Every student
 	// on track to graduate", whose first measure is the four-year
 	// graduation rate.
@@ -103,6 +103,17 @@ func TestProgressNewburyportGraduation(t *testing.T) {
 	f.do(t, apiCall{method: "PUT", target: plan + "/goals/" + graduationGoal, header: withHeader(editor, "If-Match", etag),
 		body: goal, wantStatus: 200})
 
+	// Approve the plan: values recorded later change no content, so the
+	// approved plan takes them without a reopening.
+	today := time.Now().Format(time.DateOnly)
+	f.post(t, plan+"/council-consultations", bearer(t, domain.RoleCouncilMember, newburyportHigh), map[string]any{"meeting_date": today}, 200)
+	f.post(t, plan+"/submissions", editor, nil, 200)
+	approved := f.post(t, plan+"/approvals", bearer(t, domain.RoleApprover, newburyport),
+		map[string]any{"school_committee_consulted_on": today}, 200)
+	if got := planStatus(t, approved); got != "approved" {
+		t.Fatalf("plan status %s, want approved", got)
+	}
+
 	// Record the 2016-17 and 2017-18 rates from the bundled DESE file.
 	years := []struct {
 		label string
@@ -131,8 +142,12 @@ func TestProgressNewburyportGraduation(t *testing.T) {
 		t.Errorf("status %v (%v), want not_met on the 2017-18 rate", measure["status"], measure["reason"])
 	}
 
-	// The plan JSON carries the actuals and the same progress.
+	// The plan JSON carries the actuals and the same progress, and the
+	// plan is still approved.
 	view = decodeBody(t, f.do(t, apiCall{method: "GET", target: plan, wantStatus: 200}))
+	if got := planStatus(t, view); got != "approved" {
+		t.Errorf("plan status after recording actuals = %s, want approved", got)
+	}
 	if n := len(view["plan"].(map[string]any)["actuals"].([]any)); n != 2 {
 		t.Errorf("plan JSON has %d actuals, want 2", n)
 	}
