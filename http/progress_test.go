@@ -51,20 +51,6 @@ func graduationRate(t *testing.T, code, year string) (rate float64, cohort strin
 	return 0, ""
 }
 
-// newburyportHighSIP returns the id of the bundled 2016-17 Newburyport High
-// SIP.
-func newburyportHighSIP(t *testing.T, f *fixture) string {
-	t.Helper()
-	plans := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/orgs/" + newburyportHigh + "/plans", wantStatus: 200}))
-	for _, p := range plans["items"].([]any) {
-		if p := p.(map[string]any); p["kind"] == "sip" && p["first_year"] == float64(2017) {
-			return p["id"].(string)
-		}
-	}
-	t.Fatal("no bundled 2016-17 SIP for Newburyport High")
-	return ""
-}
-
 // graduationProgress reads the plan's progress and returns the measure of
 // the graduation goal at index 0, with the ETag.
 func graduationProgress(t *testing.T, f *fixture, target string) (map[string]any, string) {
@@ -81,7 +67,7 @@ func graduationProgress(t *testing.T, f *fixture, target string) (map[string]any
 
 func TestProgressNewburyportGraduation(t *testing.T) {
 	f := newBundledFixture(t)
-	sip := newburyportHighSIP(t, f)
+	sip := newburyportHighSIP
 	plan := "/v1/plans/" + sip
 	editor := bearer(t, domain.RoleSchoolEditor, newburyportHigh)
 
@@ -186,7 +172,7 @@ func TestProgressNewburyportGraduation(t *testing.T) {
 
 func TestProgressRecordRejects(t *testing.T) {
 	f := newBundledFixture(t)
-	sip := newburyportHighSIP(t, f)
+	sip := newburyportHighSIP
 	target := "/v1/plans/" + sip + "/progress"
 	_, etag := graduationProgress(t, f, target)
 	editor := withHeader(bearer(t, domain.RoleSchoolEditor, newburyportHigh), "If-Match", etag)
