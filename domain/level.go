@@ -5,16 +5,25 @@ import (
 	"time"
 )
 
-// LevelChanged records an org's accountability and assistance level under
-// the five-level framework of 603 CMR 2.03 (2017 text). The event's
-// EffectiveAt is when the level took hold.
+// LevelChanged records an org's classification under one scheme (see
+// Schemes): a level of the five-level framework of 603 CMR 2.03 (2017 text)
+// or a designation of the 2018 and later system. The event's EffectiveAt
+// is when the classification took hold.
 type LevelChanged struct {
 	OrgCode string `json:"org_code"`
-	// Scheme names the classification system the level belongs to.
+	// Scheme names the classification system: SchemeLevels or
+	// SchemeAccountability.
 	Scheme string `json:"scheme"`
-	Level  int    `json:"level"`  // 1 to 5
-	Reason string `json:"reason"` // the published reason, e.g. "Among lowest performing 20% of subgroups"
-	Source string `json:"source"` // the public page or file the level comes from
+	Level  int    `json:"level,omitempty"` // 1 to 5 under SchemeLevels, absent otherwise
+	// Designation, Percentile, TargetProgress and TargetPercent belong to
+	// SchemeAccountability. Percentile is 1 to 99, absent when none was
+	// published (districts have none).
+	Designation    string `json:"designation,omitempty"`
+	Percentile     int    `json:"percentile,omitempty"`
+	TargetProgress string `json:"target_progress,omitempty"`
+	TargetPercent  *int   `json:"target_percent,omitempty"` // 0 to 100, the cumulative criterion-referenced target percentage
+	Reason         string `json:"reason"`                   // the published reason, e.g. "Among lowest performing 20% of subgroups"
+	Source         string `json:"source"`                   // the public page or file the level comes from
 	// DatePrecision is "day" when the source gives the date, "year" when it
 	// gives only the reporting year and the date is a convention.
 	DatePrecision string `json:"date_precision"`
@@ -29,13 +38,20 @@ type LevelEntry struct {
 	Sequence    uint64    `json:"sequence"`
 }
 
-// ChangeLevel is the command that sets an org's level.
+// ChangeLevel is the command that sets an org's level or designation.
 type ChangeLevel struct {
-	OrgCode     string
-	Level       int
-	Reason      string
-	Source      string
-	EffectiveAt time.Time
+	OrgCode string
+	// Scheme is SchemeLevels (the default when empty) or
+	// SchemeAccountability.
+	Scheme         string
+	Level          int
+	Designation    string
+	Percentile     *int
+	TargetProgress string
+	TargetPercent  *int
+	Reason         string
+	Source         string
+	EffectiveAt    time.Time
 	// DatePrecision is PrecisionDay (the default) or PrecisionYear.
 	DatePrecision string
 }
@@ -50,7 +66,10 @@ const (
 	PrecisionYear = "year"
 )
 
-// DecideLevelChange validates a level change against the known orgs.
+// DecideLevelChange validates a level or designation change against the
+// known orgs and the scheme's values.
+// NOTE: the effective date is not checked against the scheme's years,
+// because a level recorded today may be dated in any year by its caller.
 func DecideLevelChange(c ChangeLevel, orgKnown bool) (Draft, error) {
 	if err := ValidateOrgCode("org_code", c.OrgCode); err != nil {
 		return Draft{}, err
@@ -58,8 +77,9 @@ func DecideLevelChange(c ChangeLevel, orgKnown bool) (Draft, error) {
 	if !orgKnown {
 		return Draft{}, Errorf(ENotFound, "org_code", "no district or school has org code %s; list them at GET /v1/orgs", c.OrgCode)
 	}
-	if c.Level < 1 || c.Level > 5 {
-		return Draft{}, Errorf(EInvalid, "level", "level %d is outside 1 to 5", c.Level)
+	scheme, err := checkScheme(c)
+	if err != nil {
+		return Draft{}, err
 	}
 	if strings.TrimSpace(c.Reason) == "" {
 		return Draft{}, Errorf(EInvalid, "reason", "a level change needs a reason, such as the published classification text")
@@ -75,9 +95,17 @@ func DecideLevelChange(c ChangeLevel, orgKnown bool) (Draft, error) {
 	return Draft{
 		Type: TypeLevelChanged,
 		Payload: LevelChanged{
-			OrgCode: c.OrgCode, Scheme: SchemeLevels, Level: c.Level, Reason: strings.TrimSpace(c.Reason),
-			Source: strings.TrimSpace(c.Source), DatePrecision: precision,
+			OrgCode: c.OrgCode, Scheme: scheme, Level: c.Level, Designation: c.Designation,
+			Percentile: deref(c.Percentile), TargetProgress: c.TargetProgress, TargetPercent: c.TargetPercent,
+			Reason: strings.TrimSpace(c.Reason), Source: strings.TrimSpace(c.Source), DatePrecision: precision,
 		},
 		EffectiveAt: c.EffectiveAt,
 	}, nil
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

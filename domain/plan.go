@@ -36,6 +36,9 @@ type Plan struct {
 	Status   PlanStatus     `json:"status"`
 	Revision int            `json:"revision"`
 	Workflow []WorkflowStep `json:"workflow,omitempty"`
+	// Actuals are the measured values recorded against the plan's
+	// measures, one per measure and year, in the order recorded.
+	Actuals []MeasureActual `json:"actuals,omitempty"`
 }
 
 // Section is a narrative part of a plan.
@@ -82,6 +85,17 @@ type Measure struct {
 	// Illustrative marks a target written for the bundled data, not taken
 	// from the source plan.
 	Illustrative bool `json:"illustrative,omitempty"`
+	// ID optionally names the measure within its goal or objective, so
+	// actuals recorded against it follow it when measures are reordered.
+	ID string `json:"id,omitempty"`
+	// BaselineValue, TargetValue, Unit, Direction and TargetYear state the
+	// baseline and target as numbers where the plan gives them, so that
+	// progress can be computed (see ProgressOf).
+	BaselineValue *float64 `json:"baseline_value,omitempty"`
+	TargetValue   *float64 `json:"target_value,omitempty"`
+	Unit          string   `json:"unit,omitempty"`        // such as "%" or "students"
+	Direction     string   `json:"direction,omitempty"`   // DirectionHigher or DirectionLower is better
+	TargetYear    int      `json:"target_year,omitempty"` // school year by its spring; 0 means the plan's last year
 }
 
 // Goal is an SIP performance goal.

@@ -388,5 +388,5 @@ func validateMeasures(field string, ms []Measure) error {
 			return Errorf(EInvalid, fmt.Sprintf("%s/%d/target", field, i), "a measure needs a target")
 		}
 	}
-	return nil
+	return validateMeasureNumbers(field, ms)
 }

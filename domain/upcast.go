@@ -8,7 +8,7 @@ import (
 // schemaVersions lists the event types whose payload changed shape, with
 // their current version. Every other type is at CurrentSchemaVersion.
 var schemaVersions = map[string]int{
-	TypeLevelChanged: 2, // 2 added scheme
+	TypeLevelChanged: 3, // 2 added scheme; 3 added the accountability scheme's fields
 }
 
 // SchemaVersionOf returns the schema version new events of a type are
@@ -35,6 +35,11 @@ var upcasters = map[string][]upcaster{
 			}
 			return nil
 		},
+		// Version 3 added designation, percentile and target fields and
+		// made level optional. A version 2 payload is a valid version 3
+		// one. The version changed anyway so that an older build rejects
+		// a designation instead of reading it as Level 0.
+		func(map[string]any) error { return nil },
 	},
 }
 

@@ -64,10 +64,7 @@ func (s *Server) handleLevelChanges(w http.ResponseWriter, r *http.Request) {
 	if len(backlog) > 0 {
 		next = backlog[len(backlog)-1].StreamSequence
 	}
-	if backlog == nil {
-		backlog = []domain.Event{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": backlog, "next_after": next})
+	writeJSON(w, http.StatusOK, map[string]any{"items": feedItems(backlog), "next_after": next})
 }
 
 // handleLevelStream sends level changes as server-sent events: first every
@@ -124,7 +121,7 @@ func (s *Server) handleLevelStream(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeSSE(w http.ResponseWriter, e domain.Event) error {
-	data, err := json.Marshal(e)
+	data, err := json.Marshal(newFeedItem(e))
 	if err != nil {
 		return err
 	}

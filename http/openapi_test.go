@@ -599,6 +599,18 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 	f.do(t, apiCall{method: "GET", target: "/v1/level-changes?after=" + jsonNumber(page["next_after"]), wantStatus: 200})
 	f.do(t, apiCall{method: "GET", target: "/v1/level-changes?after=abc", invalidRequest: true, wantStatus: 400})
 	f.do(t, apiCall{method: "GET", target: "/v1/level-changes/stream?after=x", invalidRequest: true, wantStatus: 400})
+
+	// Schemes, an org's classifications under them, and plan progress;
+	// schemes_test.go and progress_test.go drive these routes further.
+	f.do(t, apiCall{method: "GET", target: "/v1/schemes", wantStatus: 200})
+	f.do(t, apiCall{method: "POST", target: "/v1/orgs/02040505/levels", header: department,
+		body: f.example(t, "POST", levels, "holland2018"), wantStatus: 201})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040505/levels", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: "/v1/orgs/02040505/levels?as_of=2018-06-30&basis=recorded", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: plan + "/progress?as_of=2018-06-30", wantStatus: 200})
+	f.do(t, apiCall{method: "GET", target: sipPlan + "/progress", wantStatus: 200})
+	f.do(t, apiCall{method: "POST", target: sipPlan + "/progress", header: withHeader(school, "If-Match", `"4"`),
+		body: f.example(t, "POST", "/v1/plans/{id}/progress", "graduation2017"), wantStatus: 404})
 }
 
 // jsonNumber formats a number decoded from JSON as JSON writes it, so a

@@ -134,7 +134,12 @@ func planSummaries(plans []*domain.Plan) []planSummary {
 }
 
 type levelChangeRequest struct {
+	Scheme           string  `json:"scheme"`
 	Level            int     `json:"level"`
+	Designation      string  `json:"designation"`
+	Percentile       *int    `json:"percentile"`
+	TargetProgress   string  `json:"target_progress"`
+	TargetPercent    *int    `json:"target_percent"`
 	Reason           string  `json:"reason"`
 	Source           string  `json:"source"`
 	EffectiveDate    string  `json:"effective_date"`
@@ -155,8 +160,9 @@ func (s *Server) handleLevelChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.cfg.Commands.ChangeLevel(r.Context(), meta, domain.ChangeLevel{
-		OrgCode: code, Level: req.Level, Reason: req.Reason, Source: req.Source, EffectiveAt: meta.EffectiveAt,
-		DatePrecision: req.DatePrecision})
+		OrgCode: code, Scheme: req.Scheme, Level: req.Level, Designation: req.Designation, Percentile: req.Percentile,
+		TargetProgress: req.TargetProgress, TargetPercent: req.TargetPercent,
+		Reason: req.Reason, Source: req.Source, EffectiveAt: meta.EffectiveAt, DatePrecision: req.DatePrecision})
 	if err != nil {
 		writeWriteError(w, r, err, req.ExpectedSequence)
 		return

@@ -49,10 +49,10 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 }
 
 // PlanDocument gathers what a printed plan shows besides the plan itself:
-// the org names, its level and, for an SIP, its DIP, all as of the same
-// instant. producer is the PDF Producer. The plan PDF endpoint and
-// "planledger verify -pdf" both build documents here, so a reprint for
-// verification gives the same bytes.
+// the org names, its classification under the scheme in force and, for an
+// SIP, its DIP, all as of the same instant. producer is the PDF Producer.
+// The plan PDF endpoint and "planledger verify -pdf" both build documents
+// here, so a reprint for verification gives the same bytes.
 func PlanDocument(read *projections.Projector, view projections.PlanView, producer string) pdf.Document {
 	plan := view.Plan
 	org, _ := read.Org(plan.OrgCode)
@@ -64,6 +64,8 @@ func PlanDocument(read *projections.Projector, view projections.PlanView, produc
 		Producer: producer, ChainHash: view.LastHash,
 		AccessiblePath: web.PlanPath(plan.ID, "html", view.AsOf, view.ThroughVersion),
 	}
+	standing := read.StandingAt(plan.OrgCode, view.AsOf)
+	doc.Standing = &standing
 	if plan.Kind == domain.PlanSIP {
 		dv, err := read.PlanAt(plan.DistrictPlanID, view.AsOf)
 		if err == nil {

@@ -66,7 +66,8 @@ func writePlan(w http.ResponseWriter, status int, view projections.PlanView, ext
 	w.Header().Set("ETag", fmt.Sprintf(`"%d"`, view.Version))
 	body := map[string]any{"plan": view.Plan, "period": view.Plan.PeriodLabel(), "as_of": view.AsOf,
 		"last_sequence": view.LastSequence, "last_stream_sequence": view.LastStreamSequence,
-		"last_recorded_at": view.LastRecordedAt, "version": view.Version, "through_version": view.ThroughVersion}
+		"last_recorded_at": view.LastRecordedAt, "version": view.Version, "through_version": view.ThroughVersion,
+		"progress": domain.ProgressOf(&view.Plan)}
 	for k, v := range extra {
 		body[k] = v
 	}

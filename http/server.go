@@ -79,6 +79,8 @@ func NewServer(cfg Config) *Server {
 	s.registerAssistRoutes(s.router)
 	s.registerWorkflowRoutes(s.router)
 	s.registerFrameworkRoutes(s.router)
+	s.registerSchemeRoutes(s.router)
+	s.registerProgressRoutes(s.router)
 	s.registerWebRoutes(s.router)
 	return s
 }

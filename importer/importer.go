@@ -59,13 +59,22 @@ func parseDate(s string) (time.Time, error) {
 	return time.ParseInLocation(time.DateOnly, s, massachusetts)
 }
 
-// LevelRecord is one accountability level of a district or school under the
-// 2012-2017 five-level system, as a data file states it.
+// LevelRecord is one classification of a district or school as a data file
+// states it: a level of the five-level system (Scheme empty or
+// domain.SchemeLevels) or a designation of the 2018 and later system
+// (domain.SchemeAccountability).
 type LevelRecord struct {
 	OrgCode string
+	Scheme  string
 	Level   int
-	Reason  string
-	Source  string
+	// Designation, Percentile, TargetProgress and TargetPercent are set
+	// for the accountability scheme only; nil means not published.
+	Designation    string
+	Percentile     *int
+	TargetProgress string
+	TargetPercent  *int
+	Reason         string
+	Source         string
 	// DatePrecision is PrecisionDay when the file gives the exact day and
 	// PrecisionYear when it gives only the year and EffectiveAt is September
 	// 30 of that year by convention.

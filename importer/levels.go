@@ -140,14 +140,17 @@ var (
 
 // ReadObservations parses accountability_observations.csv, keeping rows
 // whose level_or_status states a level under the 2012-2017 system ("Level
-// N", optionally with a bracketed note). It skips every row that contains
-// UNVERIFIED anywhere, rows of the 2018 and later percentile and
-// designation system, "No level" rows, recommendations and rows without a
+// N", optionally with a bracketed note) or a designation under the 2018 and
+// later system ("Requiring assistance or intervention; ..." or "Not
+// requiring ..."; see parseDesignation). It skips every row that contains
+// UNVERIFIED anywhere, "No level" rows, recommendations and rows without a
 // status. A status such as "Level 4 (2010) then Level 5 (designated
 // 2013-10-30)" yields one record per step. A step dated to the day takes
 // effect that day with DatePrecision "day". Any other step takes effect on
 // September 30 of its bracketed year, or of level_year, with precision
-// "year". The source is the row's source_url.
+// "year". A later clause "status removed YYYY-MM-DD" yields a
+// status_removed designation of that day. The source is the row's
+// source_url.
 func ReadObservations(r io.Reader) ([]LevelRecord, error) {
 	file := sourceName(r, ObservationsFile)
 	t, err := openTable(r, file, "level_or_status")
@@ -178,11 +181,13 @@ func ReadObservations(r io.Reader) ([]LevelRecord, error) {
 			continue
 		}
 		statusCol := cols["level_or_status"]
-		// The first clause carries the level. Later clauses after ";"
-		// describe events outside this system, such as a status removed in 2022.
-		status, _, _ := strings.Cut(t.value(statusCol), ";")
+		// The first clause carries the level or the designation. Later
+		// clauses after ";" qualify it or, after a level, tell of events
+		// under the later system, such as a status removed in 2022.
+		status, rest, _ := strings.Cut(t.value(statusCol), ";")
 		status = strings.TrimSpace(status)
-		if !strings.HasPrefix(status, "Level ") {
+		isLevel := strings.HasPrefix(status, "Level ")
+		if !isLevel && !isDesignation(status) {
 			continue
 		}
 
@@ -195,12 +200,27 @@ func ReadObservations(r io.Reader) ([]LevelRecord, error) {
 			return nil, t.fieldError(codeCol, "%w", err)
 		}
 
+		if !isLevel {
+			rec, err := parseDesignation(t, cols, code)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, rec)
+			continue
+		}
 		for _, step := range strings.Split(status, " then ") {
 			rec, err := parseObservedStep(t, cols, code, step)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, rec)
+		}
+		removal, ok, err := parseStatusRemoved(t, cols, code, rest)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, removal)
 		}
 	}
 	return out, nil

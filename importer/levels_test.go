@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/planledger/planledger/data"
+	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/importer"
 )
 
@@ -111,14 +112,19 @@ func TestReadObservations(t *testing.T) {
 	// Morgan (two steps); John Avery Parker 2013, 2017; Springfield 2013;
 	// Elias Brookings 2013, 2014; Brightwood 2013; Henry Lord 2013.
 	byLevel := map[int]int{}
+	levels := 0
 	for _, r := range records {
-		byLevel[r.Level]++
 		if !strings.HasPrefix(r.Source, "http") {
 			t.Errorf("org %s: source %q is not the row's source_url", r.OrgCode, r.Source)
 		}
+		if r.Scheme == domain.SchemeAccountability {
+			continue
+		}
+		byLevel[r.Level]++
+		levels++
 	}
-	if len(records) != 16 {
-		t.Errorf("got %d records, want 16", len(records))
+	if levels != 16 {
+		t.Errorf("got %d level records, want 16", levels)
 	}
 	want := map[int]int{2: 1, 3: 1, 4: 7, 5: 7}
 	for level := 1; level <= 5; level++ {
@@ -128,8 +134,8 @@ func TestReadObservations(t *testing.T) {
 	}
 
 	morgan := find(records, "01370025")
-	if len(morgan) != 2 {
-		t.Fatalf("Morgan 01370025 has %d records %+v, want 2", len(morgan), morgan)
+	if len(morgan) != 3 {
+		t.Fatalf("Morgan 01370025 has %d records %+v, want 2 levels and the status removal", len(morgan), morgan)
 	}
 	if morgan[0].Level != 4 || !morgan[0].EffectiveAt.Equal(massDate(2010, time.September, 30)) ||
 		morgan[0].DatePrecision != importer.PrecisionYear {
@@ -141,25 +147,110 @@ func TestReadObservations(t *testing.T) {
 	}
 
 	skipped := map[string]string{
-		"00350167": "UP Academy Holland: Level 5 row marked UNVERIFIED",
 		"02810085": "Benjamin Swan: UNVERIFIED status",
-		"02770000": "Southbridge: a recommendation and a 2018+ designation",
-		"03480000": "Worcester: No level and 2018+ rows only",
-		"00350268": "Dever: 2018+ designation only",
+		"00950320": "Kuss Middle: a 2025 designation in a row that mentions UNVERIFIED",
 	}
 	for code, why := range skipped {
 		if got := find(records, code); len(got) != 0 {
 			t.Errorf("%s: got %+v, want no records", why, got)
 		}
 	}
+	if holland := find(records, "00350167"); len(holland) != 1 || holland[0].Scheme != domain.SchemeAccountability {
+		t.Errorf("UP Academy Holland = %+v, want only the 2018 designation (its Level 5 row is UNVERIFIED)", holland)
+	}
 	orchard := find(records, "00350257")
-	if len(orchard) != 1 || orchard[0].Level != 2 {
-		t.Errorf("Orchard Gardens = %+v, want only the 2014 Level 2 (the 2013 row mentions UNVERIFIED)", orchard)
+	if len(orchard) != 2 || orchard[0].Level != 2 || orchard[1].Designation != domain.DesignationFocused {
+		t.Errorf("Orchard Gardens = %+v, want the 2014 Level 2 (the 2013 row mentions UNVERIFIED) and the 2025 designation", orchard)
 	}
 	for _, r := range find(records, "00350000") {
-		if !r.EffectiveAt.Equal(massDate(2012, time.September, 30)) {
+		if r.EffectiveAt.Year() == 2017 {
 			t.Errorf("Boston district record %+v; the 2017 \"No level\" row must be skipped", r)
 		}
+	}
+}
+
+func TestReadObservationsDesignations(t *testing.T) {
+	records, err := importer.ReadObservations(openBundled(t, data.ObservationsPath))
+	if err != nil {
+		t.Fatalf("ReadObservations: %v", err)
+	}
+	byDesignation := map[string]int{}
+	for _, r := range records {
+		if r.Scheme == domain.SchemeAccountability {
+			byDesignation[r.Designation]++
+		}
+	}
+	// Counted from the rows of the 2018 and later system without UNVERIFIED,
+	// plus Morgan's status removal.
+	want := map[string]int{
+		domain.DesignationBroad: 6, domain.DesignationFocused: 4,
+		domain.DesignationNotRequiring: 6, domain.DesignationStatusRemoved: 1,
+	}
+	for d, n := range want {
+		if byDesignation[d] != n {
+			t.Errorf("%s: %d records, want %d", d, byDesignation[d], n)
+		}
+	}
+
+	percentile := func(r importer.LevelRecord) int {
+		if r.Percentile == nil {
+			return 0
+		}
+		return *r.Percentile
+	}
+	targetPercent := func(r importer.LevelRecord) int {
+		if r.TargetPercent == nil {
+			return -1
+		}
+		return *r.TargetPercent
+	}
+	tests := []struct {
+		code, designation string
+		year, percentile  int
+		target            string
+		targetPercent     int
+	}{
+		{"01370000", domain.DesignationBroad, 2018, 0, "partially_meeting_targets", 58}, // Holyoke: "58% partially meeting targets"
+		{"01370505", domain.DesignationFocused, 2025, 3, "", -1},                        // Holyoke High
+		{"00350000", domain.DesignationNotRequiring, 2018, 0, "partially_meeting_targets", 58},
+		{"00350167", domain.DesignationBroad, 2018, 32, "", -1},
+		{"07750000", domain.DesignationNotRequiring, 2025, 0, "moderate_progress", 41},
+		{"02850000", domain.DesignationNotRequiring, 2019, 0, "substantial_progress", 55},
+		{"00460030", domain.DesignationNotRequiring, 2025, 98, "", -1},
+	}
+	for _, tt := range tests {
+		got := find(records, tt.code)
+		last := got[len(got)-1]
+		if last.Designation != tt.designation || percentile(last) != tt.percentile || last.TargetProgress != tt.target ||
+			targetPercent(last) != tt.targetPercent {
+			t.Errorf("%s = %+v, want %s, percentile %d, %s %d", tt.code, last, tt.designation, tt.percentile, tt.target, tt.targetPercent)
+		}
+		if !last.EffectiveAt.Equal(massDate(tt.year, time.September, 30)) || last.DatePrecision != importer.PrecisionYear {
+			t.Errorf("%s takes effect %v (%s), want %d-09-30 (year)", tt.code, last.EffectiveAt, last.DatePrecision, tt.year)
+		}
+		if !strings.HasPrefix(last.Reason, "Requiring") && !strings.HasPrefix(last.Reason, "Not requiring") {
+			t.Errorf("%s reason %q is not the published status", tt.code, last.Reason)
+		}
+	}
+}
+
+func TestReadObservationsBadDesignation(t *testing.T) {
+	tests := []struct {
+		name, status, want string
+	}{
+		{"no support category", "Requiring assistance or intervention; percentile 3", "support clause"},
+		{"support when not requiring", "Not requiring assistance or intervention; focused/targeted support", "one support category"},
+		{"percentile out of range", "Requiring assistance or intervention; focused/targeted support; percentile 100", "percentile 100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			csv := "district_code,district_name,school_code,school_name,grade_span,level_or_status,level_year,notes,source_url\n" +
+				"01370000,Holyoke,01370505,Holyoke High,09-12,\"" + tt.status + "\",2025,,https://example.org/x\n"
+			_, err := importer.ReadObservations(strings.NewReader(csv))
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "line 2, column 6") {
+				t.Errorf("error = %v, want one at line 2, column 6 naming %q", err, tt.want)
+			}
+		})
 	}
 }
 

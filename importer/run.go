@@ -52,7 +52,7 @@ type Summary struct {
 	Events           int // events appended
 	OrgsRegistered   int // new or changed registrations
 	OrgsUnchanged    int
-	LevelsRecorded   int
+	LevelsRecorded   int      // level.changed events of either scheme
 	LevelsPresent    int      // already in the org's history, or repeated across the inputs
 	LevelsUnknownOrg int      // skipped because no registered org has the code
 	UnknownOrgCodes  []string // up to 10 distinct codes of those, in input order
@@ -76,8 +76,9 @@ func eventID(key string) string {
 
 // Run reads the sources and appends the events they imply, in three phases:
 //   - org.registered for every org that is new or whose registration changed;
-//   - level.changed for every level record not yet in the org's history,
-//     where a record with the same level and effective date counts as present;
+//   - level.changed for every level or designation record not yet in the
+//     org's history, where an entry of the same scheme, level or
+//     designation and effective date counts as present;
 //   - plan.created, then plan.objective_added or plan.goal_adopted per item,
 //     for every plan that does not exist yet.
 //
@@ -300,8 +301,9 @@ func (r *runner) recordLevel(l actedLevel) error {
 	if !known {
 		_, known = r.state.Org(l.OrgCode)
 	}
-	d, err := domain.DecideLevelChange(domain.ChangeLevel{OrgCode: l.OrgCode, Level: l.Level, Reason: l.Reason,
-		Source: l.Source, EffectiveAt: l.EffectiveAt, DatePrecision: l.DatePrecision}, known)
+	d, err := domain.DecideLevelChange(domain.ChangeLevel{OrgCode: l.OrgCode, Scheme: l.Scheme, Level: l.Level,
+		Designation: l.Designation, Percentile: l.Percentile, TargetProgress: l.TargetProgress, TargetPercent: l.TargetPercent,
+		Reason: l.Reason, Source: l.Source, EffectiveAt: l.EffectiveAt, DatePrecision: l.DatePrecision}, known)
 	if !known && domain.ErrorCode(err) == domain.ENotFound {
 		r.sum.LevelsUnknownOrg++
 		if len(r.sum.UnknownOrgCodes) < maxUnknownExamples && !slices.Contains(r.sum.UnknownOrgCodes, l.OrgCode) {
@@ -310,10 +312,10 @@ func (r *runner) recordLevel(l actedLevel) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("record level %d of %s from %s: %w", l.Level, l.OrgCode, l.Source, err)
+		return fmt.Errorf("record %s of %s from %s: %w", l.describe(), l.OrgCode, l.Source, err)
 	}
 
-	key := fmt.Sprintf("%s/%s/%d/%s", domain.TypeLevelChanged, l.OrgCode, l.Level, l.EffectiveAt.UTC().Format(time.RFC3339))
+	key := levelKey(l.LevelRecord)
 	if r.recorded[key] || inHistory(r.state.Levels(l.OrgCode), l.LevelRecord) {
 		r.sum.LevelsPresent++
 		return nil
@@ -327,11 +329,35 @@ func (r *runner) recordLevel(l actedLevel) error {
 	return nil
 }
 
-// inHistory reports whether the history has the record's level taking
-// effect at the same instant.
+// levelKey names a level record for its event id. Level 1-5 records keep
+// the key they had before designations existed, so a re-import of an older
+// store finds its events.
+func levelKey(rec LevelRecord) string {
+	at := rec.EffectiveAt.UTC().Format(time.RFC3339)
+	if rec.Scheme == domain.SchemeAccountability {
+		return fmt.Sprintf("%s/%s/%s/%s/%s", domain.TypeLevelChanged, rec.OrgCode, rec.Scheme, rec.Designation, at)
+	}
+	return fmt.Sprintf("%s/%s/%d/%s", domain.TypeLevelChanged, rec.OrgCode, rec.Level, at)
+}
+
+// describe names the record's level or designation in errors.
+func (rec LevelRecord) describe() string {
+	if rec.Scheme == domain.SchemeAccountability {
+		return "designation " + rec.Designation
+	}
+	return fmt.Sprintf("level %d", rec.Level)
+}
+
+// inHistory reports whether the history has the record's level, or its
+// designation, taking effect at the same instant.
 func inHistory(history []domain.LevelEntry, rec LevelRecord) bool {
+	scheme := rec.Scheme
+	if scheme == "" {
+		scheme = domain.SchemeLevels
+	}
 	for _, e := range history {
-		if e.Level == rec.Level && e.EffectiveAt.Equal(rec.EffectiveAt) {
+		if e.Scheme == scheme && e.Level == rec.Level && e.Designation == rec.Designation &&
+			e.EffectiveAt.Equal(rec.EffectiveAt) {
 			return true
 		}
 	}

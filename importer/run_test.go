@@ -17,13 +17,13 @@ import (
 )
 
 // Expected counts of a first import of the bundled files. Levels: 1,604
-// school and 382 district records from the 2017 profile plus 16
-// observations; John Avery Parker and Lawrence appear at Level 5 on
-// 2017-09-30 in both files, and Henry Lord Middle (00950310, closed) is not
-// in enrollments.csv.
+// school and 382 district records from the 2017 profile plus 16 level and
+// 17 designation observations; John Avery Parker and Lawrence appear at
+// Level 5 on 2017-09-30 in both files, and Henry Lord Middle (00950310,
+// closed) is not in enrollments.csv.
 const (
 	firstOrgs          = bundledSchools + bundledDistricts
-	firstLevels        = 1604 + 382 + 16 - 2 - 1
+	firstLevels        = 1604 + 382 + 16 + 17 - 2 - 1
 	firstRepeated      = 2
 	firstUnknown       = 1
 	bundledObjectives  = 3
@@ -109,17 +109,24 @@ func TestRunBundledEvents(t *testing.T) {
 	runBundled(t, store)
 
 	// Morgan: Level 4 (2010) and Level 5 (2013-10-30) from the observations,
-	// then the 2017 profile's Level 5.
+	// the 2017 profile's Level 5, then the status removed on 2022-09-26.
 	morgan := store.state.Levels("01370025")
 	parker := store.state.Levels("02010115")
-	if len(morgan) != 3 || morgan[0].Level != 4 || morgan[1].Level != 5 || morgan[1].DatePrecision != importer.PrecisionDay ||
+	if len(morgan) != 4 || morgan[0].Level != 4 || morgan[1].Level != 5 || morgan[1].DatePrecision != importer.PrecisionDay ||
 		!morgan[1].EffectiveAt.Equal(massDate(2013, time.October, 30)) ||
 		morgan[1].Actor != "importer:accountability_observations.csv" {
 		t.Errorf("Morgan history = %+v, want Level 4, Level 5 from 2013-10-30 (day) by the observations importer, then 2017", morgan)
 	}
-	if len(parker) != 2 || parker[1].Actor != "importer:MA_Public_Schools_2017.csv" ||
+	if len(morgan) == 4 && (morgan[3].Scheme != domain.SchemeAccountability || morgan[3].Designation != domain.DesignationStatusRemoved ||
+		!morgan[3].EffectiveAt.Equal(massDate(2022, time.September, 26)) || morgan[3].DatePrecision != importer.PrecisionDay) {
+		t.Errorf("Morgan's last entry = %+v, want the status removed on 2022-09-26 (day)", morgan[3])
+	}
+	if len(parker) != 3 || parker[1].Actor != "importer:MA_Public_Schools_2017.csv" ||
 		parker[1].DatePrecision != importer.PrecisionYear {
-		t.Errorf("John Avery Parker history = %+v, want 2013 and one 2017 record from the profile", parker)
+		t.Errorf("John Avery Parker history = %+v, want 2013, one 2017 record from the profile and 2018", parker)
+	}
+	if len(parker) == 3 && (parker[2].Designation != domain.DesignationBroad || parker[2].Percentile != 7) {
+		t.Errorf("John Avery Parker 2018 = %+v, want broad/comprehensive support at percentile 7", parker[2])
 	}
 
 	org := store.eventsOf(domain.TypeOrgRegistered)[0]

@@ -60,7 +60,7 @@ func (r *renderer) coverFacts() []fact {
 	}
 	facts = append(facts,
 		fact{"Period", text(p.PeriodLabel())},
-		fact{"Accountability level", r.levelParas()})
+		r.standingFact())
 	if p.Kind == domain.PlanSIP {
 		facts = append(facts, fact{"Aligned district plan", r.alignedDIP()})
 	}
@@ -95,7 +95,11 @@ func (r *renderer) asOfParas() []para {
 
 // levelParas describes the org's accountability level and its source.
 func (r *renderer) levelParas() []para {
-	lv := r.doc.Level
+	return entryParas(r.doc.Level)
+}
+
+// entryParas describes one classification entry and its source.
+func entryParas(lv *domain.LevelEntry) []para {
 	if lv == nil {
 		return []para{{text: "No level on record", style: styleMuted}}
 	}
@@ -104,7 +108,7 @@ func (r *renderer) levelParas() []para {
 		// The date is a convention when the source names only the year.
 		effective = fmt.Sprintf("effective %d (the source gives only the year)", lv.EffectiveAt.UTC().Year())
 	}
-	text := fmt.Sprintf("Level %d", lv.Level)
+	text := lv.Label()
 	if lv.Reason != "" {
 		text += " — " + lv.Reason
 	}
@@ -151,4 +155,33 @@ func (r *renderer) drawFact(f fact) {
 		r.pdf.SetXY(marginLeft, y+lh)
 	}
 	r.pdf.SetY(r.pdf.GetY() + 2)
+}
+
+// standingFact is the cover's classification line: the org's entry under
+// the scheme in force at the as-of instant or, when it has none there, its
+// last entry under the earlier scheme. Without a standing it prints the
+// level as before.
+func (r *renderer) standingFact() fact {
+	st := r.doc.Standing
+	if st == nil {
+		return fact{"Accountability level", r.levelParas()}
+	}
+	label := "Accountability status"
+	if st.Scheme.ID == domain.SchemeLevels {
+		label = "Accountability level"
+	}
+	scheme := para{text: "Scheme: " + st.Scheme.Name, style: styleMuted}
+	switch {
+	case st.Current != nil:
+		paras := entryParas(st.Current)
+		out := []para{paras[0], scheme}
+		return fact{label, append(out, paras[1:]...)}
+	case st.Earlier != nil:
+		earlier, _ := domain.SchemeByID(st.Earlier.Scheme)
+		paras := []para{{text: "None on record under " + st.Scheme.Name, style: styleMuted},
+			{text: "Last under " + earlier.Name + ":"}}
+		return fact{label, append(paras, entryParas(st.Earlier)...)}
+	default:
+		return fact{label, []para{{text: "None on record under " + st.Scheme.Name, style: styleMuted}}}
+	}
 }

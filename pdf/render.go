@@ -23,6 +23,9 @@ type Document struct {
 	OrgName      string             // the school or district name, e.g. "Newburyport High"
 	DistrictName string             // the district's name, usually equal to OrgName for a DIP
 	Level        *domain.LevelEntry // the org's accountability level at AsOf, nil when none is on record
+	// Standing, when set, is the org's classification at AsOf under the
+	// scheme in force then; the cover prints it in place of Level.
+	Standing *domain.Standing
 	// DistrictPlan is, for an SIP, the DIP it aligns with. It supplies the
 	// titles of the objectives each goal advances. When it is nil, the
 	// goals table prints the objective ids.
@@ -88,6 +91,7 @@ func Render(doc Document) (pdfBytes []byte, err error) {
 	} else {
 		r.goals()
 	}
+	r.progress()
 	if err := r.pdf.Error(); err != nil {
 		return nil, fmt.Errorf("render %s %s: %w", doc.Plan.Kind, doc.Plan.ID, err)
 	}

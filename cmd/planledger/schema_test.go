@@ -17,8 +17,10 @@ import (
 	"github.com/planledger/planledger/projections"
 )
 
-// A log written by an older build holds level events of schema version 1.
-// Replaying a stream with every version gives readers one current shape.
+// A log written by older builds holds level events of schema versions 1
+// and 2. Replaying a stream with every version gives readers one current
+// shape, and a version 3 designation reaches live subscribers with its
+// scheme.
 func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 	ctx := context.Background()
 	cfg := Config{DataDir: t.TempDir(), NATSListen: "127.0.0.1:-1", Replicas: 1, LogLevel: "warn", LogFormat: "text"}
@@ -35,36 +37,68 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Version 1, as an older build stored it: no scheme in the payload.
-	v1 := domain.Event{ID: "0b8c2b0e-1d6a-4c8e-9f3a-5a1f7e2d9c01", Type: domain.TypeLevelChanged, SchemaVersion: 1,
-		AggregateKind: domain.KindLevel, AggregateID: code, Sequence: 1,
-		RecordedAt: time.Date(2014, 1, 2, 15, 0, 0, 0, time.UTC), EffectiveAt: time.Date(2013, 10, 30, 4, 0, 0, 0, time.UTC),
-		Actor:   "older-build",
-		Payload: json.RawMessage(`{"org_code":"01370025","level":5,"reason":"Chronically underperforming","source":"2013 designation","date_precision":"day"}`)}
-	data, _ := json.Marshal(v1)
 	nc, err := nats.Connect(app.embedded.ClientURL())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
-	ack, err := js.Publish(ctx, eventstore.Subject(domain.KindLevel, code), data,
-		jetstream.WithExpectLastSequencePerSubject(0), jetstream.WithMsgID(v1.ID))
-	if err != nil {
-		t.Fatal(err)
+	// Versions 1 and 2, as older builds stored them: version 1 has no
+	// scheme in the payload, version 2 has scheme levels.
+	older := []domain.Event{
+		{ID: "0b8c2b0e-1d6a-4c8e-9f3a-5a1f7e2d9c01", Type: domain.TypeLevelChanged, SchemaVersion: 1,
+			AggregateKind: domain.KindLevel, AggregateID: code, Sequence: 1,
+			RecordedAt: time.Date(2011, 1, 2, 15, 0, 0, 0, time.UTC), EffectiveAt: time.Date(2010, 9, 30, 4, 0, 0, 0, time.UTC),
+			Actor:   "older-build",
+			Payload: json.RawMessage(`{"org_code":"01370025","level":4,"reason":"Underperforming","source":"2010 designation","date_precision":"year"}`)},
+		{ID: "0b8c2b0e-1d6a-4c8e-9f3a-5a1f7e2d9c02", Type: domain.TypeLevelChanged, SchemaVersion: 2,
+			AggregateKind: domain.KindLevel, AggregateID: code, Sequence: 2,
+			RecordedAt: time.Date(2014, 1, 2, 15, 0, 0, 0, time.UTC), EffectiveAt: time.Date(2013, 10, 30, 4, 0, 0, 0, time.UTC),
+			Actor:   "older-build",
+			Payload: json.RawMessage(`{"org_code":"01370025","scheme":"levels","level":5,"reason":"Chronically underperforming","source":"2013 designation","date_precision":"day"}`)},
 	}
-	if err := app.Read.WaitFor(ctx, ack.Sequence); err != nil {
+	var last uint64
+	for i, e := range older {
+		data, _ := json.Marshal(e)
+		ack, err := js.Publish(ctx, eventstore.Subject(domain.KindLevel, code), data,
+			jetstream.WithExpectLastSequencePerSubject(last), jetstream.WithMsgID(e.ID))
+		if err != nil {
+			t.Fatalf("publish version %d: %v", i+1, err)
+		}
+		last = ack.Sequence
+	}
+	if err := app.Read.WaitFor(ctx, last); err != nil {
 		t.Fatal(err)
 	}
 
-	// Version 2, written by this build after it.
-	res, err := svc.ChangeLevel(ctx, commands.Meta{Actor: "dese-staff"}, domain.ChangeLevel{OrgCode: code, Level: 3,
-		Reason: "Status removed", Source: "2022 notice", EffectiveAt: time.Date(2022, 9, 26, 4, 0, 0, 0, time.UTC)})
+	live, err := nc.SubscribeSync(eventstore.LiveSubject(domain.KindLevel, code))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Event.SchemaVersion != 2 {
-		t.Errorf("new level event has schema version %d, want 2", res.Event.SchemaVersion)
+	// Version 3, written by this build: the 2022 removal of Morgan's status.
+	res, err := svc.ChangeLevel(ctx, commands.Meta{Actor: "dese-staff"}, domain.ChangeLevel{OrgCode: code,
+		Scheme: domain.SchemeAccountability, Designation: domain.DesignationStatusRemoved,
+		Reason: "status removed 2022-09-26", Source: "2022 notice", EffectiveAt: time.Date(2022, 9, 26, 4, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Event.SchemaVersion != 3 {
+		t.Errorf("new level event has schema version %d, want 3", res.Event.SchemaVersion)
+	}
+	msg, err := live.NextMsg(5 * time.Second)
+	if err != nil {
+		t.Fatalf("no message on the live level subject: %v", err)
+	}
+	var published domain.Event
+	if err := json.Unmarshal(msg.Data, &published); err != nil {
+		t.Fatal(err)
+	}
+	var payload map[string]any
+	if err := json.Unmarshal(published.Payload, &payload); err != nil {
+		t.Fatal(err)
+	}
+	if payload["scheme"] != domain.SchemeAccountability || payload["designation"] != domain.DesignationStatusRemoved {
+		t.Errorf("live payload = %v, want the accountability scheme and the status removal", payload)
 	}
 
 	// Both the live projector and a clean rebuild read one shape.
@@ -77,18 +111,23 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 	if err := rebuilt.WaitFor(ctx, res.Event.StreamSequence); err != nil {
 		t.Fatal(err)
 	}
+	want := []struct {
+		scheme string
+		level  int
+	}{{domain.SchemeLevels, 4}, {domain.SchemeLevels, 5}, {domain.SchemeAccountability, 0}}
 	for name, read := range map[string]*projections.Projector{"live": app.Read, "rebuilt": rebuilt} {
 		history := read.Levels(code)
-		if len(history) != 2 {
-			t.Fatalf("%s: %d level entries, want 2", name, len(history))
+		if len(history) != len(want) {
+			t.Fatalf("%s: %d level entries, want %d", name, len(history), len(want))
 		}
-		for i, entry := range history {
-			if entry.Scheme != domain.SchemeLevels {
-				t.Errorf("%s entry %d: scheme %q, want %q", name, i, entry.Scheme, domain.SchemeLevels)
+		for i, w := range want {
+			if history[i].Scheme != w.scheme || history[i].Level != w.level {
+				t.Errorf("%s entry %d: %s level %d, want %s level %d", name, i, history[i].Scheme, history[i].Level, w.scheme, w.level)
 			}
 		}
-		if history[0].Level != 5 || history[1].Level != 3 {
-			t.Errorf("%s: levels %d then %d, want 5 then 3", name, history[0].Level, history[1].Level)
+		at := projections.AsOf{Instant: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Basis: projections.BasisEffective}
+		if s := read.StandingAt(code, at); s.Current != nil || s.Earlier == nil || s.Earlier.Level != 5 {
+			t.Errorf("%s: standing in 2020 = %+v, want none under the 2018 system and Level 5 before it", name, s)
 		}
 	}
 }
