@@ -6,6 +6,9 @@ import (
 	"github.com/planledger/planledger/domain"
 )
 
+// The dataset is the catalog plan analyses are checked against.
+var _ domain.DataCatalog = (*Dataset)(nil)
+
 // ElementYears returns the years an element has data for.
 func (d *Dataset) ElementYears(key string) ([]int, bool) {
 	i, ok := d.index[key]
