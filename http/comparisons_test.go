@@ -39,11 +39,18 @@ type dataFixture struct {
 
 func newDataFixture(t *testing.T) *dataFixture {
 	t.Helper()
-	doc, raw := loadOpenAPI(t)
 	ds, err := importer.BundledDataset()
 	if err != nil {
 		t.Fatalf("load bundled comparison data: %v", err)
 	}
+	return newSignInFixture(t, ds)
+}
+
+// newSignInFixture builds the server with sign-in and the given comparison
+// data, which may be nil.
+func newSignInFixture(t *testing.T, ds *comparisons.Dataset) *dataFixture {
+	t.Helper()
+	doc, raw := loadOpenAPI(t)
 	verifier, err := auth.NewHMACVerifier(testSecret)
 	if err != nil {
 		t.Fatal(err)
@@ -163,19 +170,22 @@ func TestCompareNewburyportHighEnrollment(t *testing.T) {
 	}
 }
 
-func TestAnalysisRoutes(t *testing.T) {
-	f := newDataFixture(t)
-	ctx := context.Background()
-	for _, o := range []domain.Org{
-		{Code: "02040000", Type: domain.OrgDistrict, Name: "Newburyport", DistrictCode: "02040000"},
-	} {
-		if _, err := f.service.RegisterOrg(ctx, commands.Meta{Actor: "test"}, o); err != nil {
-			t.Fatal(err)
-		}
+// newburyportDIP registers the Newburyport district and creates a DIP for
+// 2016-17 to 2018-19 through the API, and returns the plan's path.
+func (f *dataFixture) newburyportDIP(t *testing.T) string {
+	t.Helper()
+	district := domain.Org{Code: "02040000", Type: domain.OrgDistrict, Name: "Newburyport", DistrictCode: "02040000"}
+	if _, err := f.service.RegisterOrg(context.Background(), commands.Meta{Actor: "test"}, district); err != nil {
+		t.Fatal(err)
 	}
 	created := decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/plans", header: bearer(t), wantStatus: 201,
 		body: map[string]any{"kind": "dip", "org_code": "02040000", "first_year": 2017, "last_year": 2019, "title": "Newburyport DIP"}}))
-	plan := "/v1/plans/" + created["plan"].(map[string]any)["id"].(string)
+	return "/v1/plans/" + created["plan"].(map[string]any)["id"].(string)
+}
+
+func TestAnalysisRoutes(t *testing.T) {
+	f := newDataFixture(t)
+	plan := f.newburyportDIP(t)
 
 	example := f.example(t, "POST", "/v1/plans/{id}/analyses", "similar")
 	example["expected_sequence"] = 1
@@ -262,6 +272,7 @@ func checkAnalysisPrinted(t *testing.T, ds *comparisons.Dataset, text, orgCode s
 	if !strings.Contains(text, "Data analysis") {
 		t.Error("the PDF has no Data analysis part")
 	}
+
 	for _, want := range []string{analysis["title"].(string), "Findings", "Actions needed", "Cited figures"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF lacks %q", want)
@@ -275,11 +286,13 @@ func checkAnalysisPrinted(t *testing.T, ds *comparisons.Dataset, text, orgCode s
 	for _, y := range analysis["years"].([]any) {
 		years = append(years, int(y.(float64)))
 	}
+
 	var peers []string
 	for _, p := range analysis["comparison"].(map[string]any)["peers"].([]any) {
 		peers = append(peers, p.(string))
 	}
 	cited := ds.Cited(orgCode, keys, years, peers)
+
 	rows := 0
 	for _, e := range cited.Elements {
 		for _, row := range e.Rows {
@@ -373,4 +386,19 @@ func TestBundledDIPPrintsAnalysis(t *testing.T) {
 	if first.Header().Get("X-Content-SHA256") != again.Header().Get("X-Content-SHA256") {
 		t.Error("two prints of the same plan version differ")
 	}
+}
+
+// A server started without comparison data returns 503 on its routes, and
+// rejects an analysis write the same way.
+func TestComparisonRoutesWithoutData(t *testing.T) {
+	f := newSignInFixture(t, nil)
+	for _, target := range []string{"/v1/data-elements", "/v1/orgs/02040505/similar", "/v1/orgs/02040505/compare?elements=enrollment"} {
+		f.do(t, apiCall{method: "GET", target: target, wantStatus: 503})
+	}
+	plan := f.newburyportDIP(t)
+	example := f.example(t, "POST", "/v1/plans/{id}/analyses", "similar")
+	example["expected_sequence"] = 1
+	f.do(t, apiCall{method: "POST", target: plan + "/analyses", header: bearer(t), body: example, wantStatus: 503})
+	// The plan PDF still prints, without analyses to show.
+	f.do(t, apiCall{method: "GET", target: plan + "/pdf", wantStatus: 200})
 }
