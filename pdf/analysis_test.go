@@ -69,3 +69,35 @@ func TestRenderWithoutAnalyses(t *testing.T) {
 		}
 	}
 }
+
+// The accessible version's content has the analyses in the PDF's order,
+// with the same paragraphs, table cells and notes.
+func TestContentOfAnalyses(t *testing.T) {
+	doc := withAnalyses()
+	doc.Plan.Analyses[0].Illustrative = true
+	content := pdf.ContentOf(doc)
+	path, _ := renderFile(t, "dip-analyses-content", doc)
+	checkParts(t, bodyText(t, path, "Newburyport Public Schools · District Improvement Plan · 2015-16 to 2017-18"), content)
+
+	var headings []string
+	var figures *pdf.Table
+	for _, p := range content.Parts {
+		if strings.HasPrefix(p.Heading, "Analysis ") || p.Heading == "Data analysis" || p.Heading == "Cited figures" {
+			headings = append(headings, p.Heading)
+		}
+		if p.Heading == "Cited figures" && p.Table != nil && figures == nil {
+			figures = p.Table
+		}
+	}
+	want := []string{"Data analysis", "Analysis 1: Attendance against two neighbours", "Cited figures",
+		"Analysis 2: Class size against similar districts", "Cited figures"}
+	if strings.Join(headings, " | ") != strings.Join(want, " | ") {
+		t.Errorf("analysis headings = %q, want %q", headings, want)
+	}
+	if figures == nil || len(figures.Rows) != 1 || figures.Rows[0][2][0].Text != "95.1% *" {
+		t.Fatalf("figures table = %+v, want one row with 95.1%% *", figures)
+	}
+	if !strings.Contains(figures.Note, "aggregated") || !strings.Contains(figures.Note, "bundled sample data") {
+		t.Errorf("figures note = %q, want the aggregated and the illustrative notes", figures.Note)
+	}
+}
