@@ -39,6 +39,8 @@ type Plan struct {
 	// Actuals are the measured values recorded against the plan's
 	// measures, one per measure and year, in the order recorded.
 	Actuals []MeasureActual `json:"actuals,omitempty"`
+	// Analyses are the data analyses the plan rests on; see analysis.go.
+	Analyses []Analysis `json:"analyses,omitempty"`
 }
 
 // Section is a narrative part of a plan.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/planledger/planledger/comparisons"
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/pdf"
 	"github.com/planledger/planledger/projections"
@@ -23,7 +24,7 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	doc := PlanDocument(s.cfg.Read, view, s.producer())
+	doc := PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer())
 
 	select {
 	case s.pdfs <- struct{}{}:
@@ -50,10 +51,11 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 
 // PlanDocument gathers what a printed plan shows besides the plan itself:
 // the org names, its classification under the scheme in force and, for an
-// SIP, its DIP, all as of the same instant. producer is the PDF Producer.
-// The plan PDF endpoint and "planledger verify -pdf" both build documents
-// here, so a reprint for verification gives the same bytes.
-func PlanDocument(read *projections.Projector, view projections.PlanView, producer string) pdf.Document {
+// SIP, its DIP, all as of the same instant, and the figures its data
+// analyses cite, from data (nil prints them without figures). producer is
+// the PDF Producer. The plan PDF endpoint and "planledger verify -pdf" both
+// build documents here, so a reprint for verification gives the same bytes.
+func PlanDocument(read *projections.Projector, data *comparisons.Dataset, view projections.PlanView, producer string) pdf.Document {
 	plan := view.Plan
 	org, _ := read.Org(plan.OrgCode)
 	district, _ := read.Org(domain.DistrictCodeOf(plan.OrgCode))
@@ -62,7 +64,8 @@ func PlanDocument(read *projections.Projector, view projections.PlanView, produc
 		Level: read.LevelAt(plan.OrgCode, view.AsOf), AsOf: view.AsOf.Instant, AsOfBasis: view.AsOf.Basis,
 		LastSequence: view.LastSequence, PlanVersion: view.ThroughVersion, LastRecordedAt: view.LastRecordedAt,
 		Producer: producer, ChainHash: view.LastHash,
-		AccessiblePath: web.PlanPath(plan.ID, "html", view.AsOf, view.ThroughVersion),
+		AccessiblePath:  web.PlanPath(plan.ID, "html", view.AsOf, view.ThroughVersion),
+		AnalysisFigures: AnalysisFigures(data, plan),
 	}
 	standing := read.StandingAt(plan.OrgCode, view.AsOf)
 	doc.Standing = &standing

@@ -22,6 +22,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/comparisons"
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/projections"
 )
@@ -39,6 +40,10 @@ type Config struct {
 	// org allow it; Open fails without a verifier.
 	Auth   TokenVerifier
 	Logger *slog.Logger
+	// Data is the comparison data behind the data-element, similar and
+	// compare routes, plan analyses and their printed figures. Without it
+	// those routes return 503.
+	Data *comparisons.Dataset
 }
 
 // Server is the HTTP front of planledger.
@@ -82,6 +87,7 @@ func NewServer(cfg Config) *Server {
 	s.registerSchemeRoutes(s.router)
 	s.registerProgressRoutes(s.router)
 	s.registerWebRoutes(s.router)
+	s.registerComparisonRoutes(s.router)
 	return s
 }
 

@@ -19,7 +19,7 @@ func (s *Server) registerWebRoutes(r *mux.Router) {
 	web.New(web.Config{
 		Read: s.cfg.Read,
 		Document: func(view projections.PlanView) pdf.Document {
-			return PlanDocument(s.cfg.Read, view, s.producer())
+			return PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer())
 		},
 		Logger: s.cfg.Logger,
 	}).Register(r)
@@ -38,7 +38,7 @@ func (s *Server) handlePlanHTML(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	doc := PlanDocument(s.cfg.Read, view, s.producer())
+	doc := PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer())
 	body, err := web.RenderDocument(doc, web.PlanPath(view.Plan.ID, "pdf", view.AsOf, view.ThroughVersion))
 	if err != nil {
 		writeProblem(w, r, fmt.Errorf("render plan %s as HTML: %w", view.Plan.ID, err))

@@ -29,6 +29,9 @@ type PlanBundle struct {
 	EffectiveDate string             `json:"effective_date"`
 	Objectives    []domain.Objective `json:"objectives,omitempty"`
 	Goals         []domain.Goal      `json:"goals,omitempty"`
+	// Analyses are the data analyses the plan rests on, recorded after its
+	// objectives or goals and checked against BundledDataset.
+	Analyses []domain.Analysis `json:"analyses,omitempty"`
 
 	// EffectiveAt is EffectiveDate at midnight in Massachusetts, set by
 	// ReadPlans.
@@ -104,6 +107,11 @@ func ReadPlans(r io.Reader) ([]PlanBundle, error) {
 		}
 		for j, g := range p.Goals {
 			if err := claim(g.ID, fmt.Sprintf("%s/goals/%d/id", at, j)); err != nil {
+				return nil, err
+			}
+		}
+		for j, a := range p.Analyses {
+			if err := claim(a.ID, fmt.Sprintf("%s/analyses/%d/id", at, j)); err != nil {
 				return nil, err
 			}
 		}

@@ -61,6 +61,7 @@ type Summary struct {
 	PlansSkipped     int // existing plans left as they are
 	ObjectivesAdded  int
 	GoalsAdopted     int
+	AnalysesRecorded int
 }
 
 // eventNamespace is the UUID v5 namespace of the importer's event ids.
@@ -79,8 +80,9 @@ func eventID(key string) string {
 //   - level.changed for every level or designation record not yet in the
 //     org's history, where an entry of the same scheme, level or
 //     designation and effective date counts as present;
-//   - plan.created, then plan.objective_added or plan.goal_adopted per item,
-//     for every plan that does not exist yet.
+//   - plan.created, then plan.objective_added or plan.goal_adopted per item
+//     and plan.analysis_recorded per data analysis, for every plan that does
+//     not exist yet.
 //
 // Every file is parsed before the first append, so a malformed file appends
 // nothing. Level records for unregistered orgs are skipped and counted. An

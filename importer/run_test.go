@@ -29,7 +29,8 @@ const (
 	bundledObjectives  = 3
 	bundledGoals       = 9
 	bundledPlanCount   = 5
-	firstEventsBundled = firstOrgs + firstLevels + bundledPlanCount + bundledObjectives + bundledGoals
+	bundledAnalyses    = 1
+	firstEventsBundled = firstOrgs + firstLevels + bundledPlanCount + bundledObjectives + bundledGoals + bundledAnalyses
 )
 
 func runBundled(t *testing.T, store *memStore) (importer.Summary, []importer.Progress) {
@@ -59,6 +60,7 @@ func TestRunBundledTwice(t *testing.T) {
 		Events: firstEventsBundled, OrgsRegistered: firstOrgs, LevelsRecorded: firstLevels,
 		LevelsPresent: firstRepeated, LevelsUnknownOrg: firstUnknown, UnknownOrgCodes: []string{"00950310"},
 		PlansCreated: bundledPlanCount, ObjectivesAdded: bundledObjectives, GoalsAdopted: bundledGoals,
+		AnalysesRecorded: bundledAnalyses,
 	}
 	if fmt.Sprint(first) != fmt.Sprint(want) {
 		t.Errorf("first run:\n got %+v\nwant %+v", first, want)

@@ -13,7 +13,7 @@ import (
 func (r *runner) importPlans(plans []PlanBundle, actor string) error {
 	total := 0
 	for _, b := range plans {
-		total += 1 + len(b.Objectives) + len(b.Goals)
+		total += 1 + bundleItems(b)
 	}
 	r.report(PhasePlans, 0, total)
 
@@ -36,8 +36,13 @@ func (r *runner) importPlans(plans []PlanBundle, actor string) error {
 	return nil
 }
 
+// bundleItems counts the events a bundle adds after plan.created.
+func bundleItems(b PlanBundle) int {
+	return len(b.Objectives) + len(b.Goals) + len(b.Analyses)
+}
+
 func (r *runner) importPlan(b PlanBundle, actor string, done *int, total int) error {
-	items := len(b.Objectives) + len(b.Goals)
+	items := bundleItems(b)
 	start := 0
 	if existing, ok := r.state.Plan(b.ID); ok {
 		n, resumable := resumePoint(existing, r.state.Sequence(domain.KindPlan, b.ID), b)
@@ -78,7 +83,10 @@ func (r *runner) importPlan(b PlanBundle, actor string, done *int, total int) er
 			key  string
 			what string
 		)
-		if b.Kind == domain.PlanDIP {
+		planned := len(b.Objectives) + len(b.Goals)
+		if i >= planned {
+			d, key, what, err = r.decideAnalysis(plan, b.Analyses[i-planned], i-planned)
+		} else if b.Kind == domain.PlanDIP {
 			o := b.Objectives[i]
 			what = fmt.Sprintf("add objectives/%d (%s)", i, o.Title)
 			d, err = domain.DecideAddObjective(plan, o, r.state)
@@ -98,15 +106,30 @@ func (r *runner) importPlan(b PlanBundle, actor string, done *int, total int) er
 		if err := r.appendPlan(b.ID, key, actor, d); err != nil {
 			return planError(b, what, err)
 		}
-		if b.Kind == domain.PlanDIP {
+		switch {
+		case i >= planned:
+			r.sum.AnalysesRecorded++
+		case b.Kind == domain.PlanDIP:
 			r.sum.ObjectivesAdded++
-		} else {
+		default:
 			r.sum.GoalsAdopted++
 		}
 		*done++
 		r.tick(PhasePlans, *done, total)
 	}
 	return nil
+}
+
+// decideAnalysis checks the j-th data analysis of a bundle against the
+// bundled comparison data.
+func (r *runner) decideAnalysis(plan *domain.Plan, a domain.Analysis, j int) (d domain.Draft, key, what string, err error) {
+	what = fmt.Sprintf("record analyses/%d (%s)", j, a.Title)
+	data, err := BundledDataset()
+	if err != nil {
+		return d, "", what, err
+	}
+	d, err = domain.DecideRecordAnalysis(plan, a, data)
+	return d, fmt.Sprintf("%s/%s/%s", domain.TypeAnalysisRecorded, plan.ID, a.ID), what, err
 }
 
 // appendPlan appends a plan event and waits until the read model shows it.
@@ -124,7 +147,9 @@ func (r *runner) appendPlan(planID, key, actor string, d domain.Draft) error {
 // resumePoint returns how many of the bundle's items an existing plan
 // contains, and whether an interrupted import of this bundle explains the
 // plan. That is the case when the plan has plan.created plus one event per
-// item, with the items in bundle order. Any other change, such as a revised
+// item, with the items in bundle order: objectives or goals, then analyses.
+// A plan imported before the bundle had analyses is such a prefix, so a
+// re-import adds them. Any other change, such as a revised
 // section or a removed objective, makes the plan not resumable, so Run
 // never overwrites a user's edits.
 func resumePoint(existing *domain.Plan, sequence uint64, b PlanBundle) (int, bool) {
@@ -143,6 +168,12 @@ func resumePoint(existing *domain.Plan, sequence uint64, b PlanBundle) (int, boo
 		for _, g := range b.Goals {
 			want = append(want, g.ID)
 		}
+	}
+	for _, a := range existing.Analyses {
+		have = append(have, a.ID)
+	}
+	for _, a := range b.Analyses {
+		want = append(want, a.ID)
 	}
 	if existing.Kind != b.Kind || len(have) > len(want) || sequence != uint64(1+len(have)) {
 		return 0, false

@@ -93,6 +93,7 @@ func ContentOf(doc Document) Content {
 	}
 	c.Parts = append(c.Parts, r.statusContent()...)
 	c.Parts = append(c.Parts, r.sectionsContent()...)
+	c.Parts = append(c.Parts, r.analysesContent()...)
 	if doc.Plan.Kind == domain.PlanDIP {
 		c.Parts = append(c.Parts, r.objectivesContent()...)
 	} else {

@@ -51,6 +51,9 @@ type Document struct {
 	// the same content, printed under the cover's facts. It must depend only
 	// on the fields above, so the PDF stays reproducible. Empty prints none.
 	AccessiblePath string
+	// AnalysisFigures holds, by analysis id, the names and figures printed
+	// with each of the plan's data analyses.
+	AnalysisFigures map[string]AnalysisFigures
 }
 
 // Page geometry in millimetres (US Letter, portrait).
@@ -86,6 +89,7 @@ func Render(doc Document) (pdfBytes []byte, err error) {
 	r.accessibleLine()
 	r.statusAndCompliance()
 	r.sections()
+	r.analyses()
 	if doc.Plan.Kind == domain.PlanDIP {
 		r.objectives()
 	} else {

@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/planledger/planledger/commands"
+	"github.com/planledger/planledger/comparisons"
 	"github.com/planledger/planledger/docs"
 	plhttp "github.com/planledger/planledger/http"
+	"github.com/planledger/planledger/importer"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -56,6 +58,13 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 	if err != nil {
 		return nil, err
 	}
+	// Loaded before the bundled import, whose plan analyses are checked
+	// against it.
+	data, err := loadComparisonData(log)
+	if err != nil {
+		app.Close()
+		return nil, err
+	}
 	if cfg.Bundled {
 		if err := importBundled(ctx, app, log); err != nil {
 			app.Close()
@@ -70,6 +79,7 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 		Version:  version,
 		Auth:     verifier,
 		Logger:   log,
+		Data:     data,
 	})
 	if err := h.Open(cfg.Listen); err != nil {
 		app.Close()
@@ -77,6 +87,18 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 	}
 	log.Info("planledger serving", "url", h.URL(), "version", version)
 	return &server{app: app, http: h}, nil
+}
+
+// loadComparisonData loads the bundled comparison data and logs how long it
+// took, because it is part of every start.
+func loadComparisonData(log *slog.Logger) (*comparisons.Dataset, error) {
+	start := time.Now()
+	data, err := importer.BundledDataset()
+	if err != nil {
+		return nil, fmt.Errorf("load comparison data: %w", err)
+	}
+	log.Info("comparison data loaded", "orgs", data.OrgCount(), "duration_ms", time.Since(start).Milliseconds())
+	return data, nil
 }
 
 // Close stops HTTP first, so no request writes after the store closes.

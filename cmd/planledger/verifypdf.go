@@ -16,9 +16,11 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/planledger/planledger/comparisons"
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/eventstore"
 	plhttp "github.com/planledger/planledger/http"
+	"github.com/planledger/planledger/importer"
 	"github.com/planledger/planledger/pdf"
 	"github.com/planledger/planledger/projections"
 )
@@ -173,7 +175,16 @@ func compareReprint(read *projections.Projector, printed []byte, meta pdf.Metada
 		fail(pdfBytesDiffer, "the plan cannot be read from the log as printed: %v", err)
 		return
 	}
-	reprint, err := pdf.Render(plhttp.PlanDocument(read, view, meta.Producer))
+	// The server prints analyses with figures from the bundled comparison
+	// data, which this binary embeds too.
+	var data *comparisons.Dataset
+	if len(view.Plan.Analyses) > 0 {
+		if data, err = importer.BundledDataset(); err != nil {
+			fail(pdfBytesDiffer, "the comparison data of the plan's analyses cannot be loaded: %v", err)
+			return
+		}
+	}
+	reprint, err := pdf.Render(plhttp.PlanDocument(read, data, view, meta.Producer))
 	if err != nil {
 		fail(pdfBytesDiffer, "the plan cannot be reprinted from the log: %v", err)
 		return
