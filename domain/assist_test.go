@@ -106,8 +106,14 @@ func TestApplyTemplatePrefillsAndOverrides(t *testing.T) {
 	if got.Sections["mission"] != n.Sections["mission"] {
 		t.Errorf("mission = %q, want the request's text", got.Sections["mission"])
 	}
-	if got.Sections["vision"] != item.PlanTemplate.Sections["vision"] || got.Sections["vision"] == "" {
-		t.Errorf("vision = %q, want the template's prompt", got.Sections["vision"])
+	if got.Sections["vision"] != "" {
+		t.Errorf("vision text = %q, want it unwritten: a template prompt is guidance, not content", got.Sections["vision"])
+	}
+	if got.Prompts["vision"] != item.PlanTemplate.Sections["vision"] || got.Prompts["vision"] == "" {
+		t.Errorf("vision prompt = %q, want the template's prompt", got.Prompts["vision"])
+	}
+	if _, ok := got.Prompts["mission"]; ok {
+		t.Errorf("mission has a prompt, but the request wrote the section")
 	}
 	if got.Template == nil || got.Template.ID != item.ID || got.Template.Version != item.Version {
 		t.Errorf("template ref = %+v, want %s version %d", got.Template, item.ID, item.Version)
@@ -128,8 +134,14 @@ func TestApplyTemplatePrefillsAndOverrides(t *testing.T) {
 		t.Errorf("folded plan template = %+v, want pfs-plan-template", plan.Template)
 	}
 	for _, s := range plan.Sections {
-		if s.Text == "" {
-			t.Errorf("section %s is empty after creation from the template", s.Key)
+		if s.Key != "mission" && (s.Text != "" || s.Prompt == "") {
+			t.Errorf("section %s has text %q and prompt %q, want only the template's prompt", s.Key, s.Text, s.Prompt)
+		}
+	}
+	results := domain.CheckCompliance(&plan, domain.ComplianceContext{})
+	for _, r := range results {
+		if r.ID == "dip.data_analysis" && r.Status != domain.RuleFail {
+			t.Errorf("rule dip.data_analysis = %s, want fail while the section shows only the template's prompt", r.Status)
 		}
 	}
 }

@@ -48,6 +48,9 @@ type Section struct {
 	Key     string `json:"key"`
 	Heading string `json:"heading"`
 	Text    string `json:"text"`
+	// Prompt is the guidance of the template the plan was created from,
+	// shown until the section is written; it is never plan content.
+	Prompt string `json:"prompt,omitempty"`
 }
 
 // Objective is a DIP strategic objective with its initiatives and outcomes.
@@ -140,6 +143,7 @@ type (
 		Note           string            `json:"note,omitempty"`
 		Sections       map[string]string `json:"sections,omitempty"`
 		Template       *TemplateRef      `json:"template,omitempty"`
+		Prompts        map[string]string `json:"prompts,omitempty"` // template guidance per unwritten section
 	}
 	PlanRetitled struct {
 		Title string `json:"title"`
@@ -181,7 +185,8 @@ func (p *Plan) Apply(e Event) error {
 		*p = Plan{ID: c.ID, Kind: c.Kind, OrgCode: c.OrgCode, DistrictPlanID: c.DistrictPlanID,
 			FirstYear: c.FirstYear, LastYear: c.LastYear, Title: c.Title, Note: c.Note, Template: c.Template}
 		for _, spec := range SectionsFor(c.Kind) {
-			p.Sections = append(p.Sections, Section{Key: spec.Key, Heading: spec.Heading, Text: c.Sections[spec.Key]})
+			p.Sections = append(p.Sections, Section{Key: spec.Key, Heading: spec.Heading, Text: c.Sections[spec.Key],
+				Prompt: c.Prompts[spec.Key]})
 		}
 	case TypePlanRetitled:
 		var c PlanRetitled

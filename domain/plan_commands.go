@@ -45,9 +45,14 @@ type CreatePlan struct {
 	Title          string            `json:"title"`
 	Note           string            `json:"note"`
 	Sections       map[string]string `json:"sections"`
-	// Template is set by ApplyTemplate, never decoded from a request, so
-	// only a template the server resolved is recorded.
+	// Template and Prompts are set by ApplyTemplate, never decoded from a
+	// request, so only a template the server resolved is recorded.
 	Template *TemplateRef `json:"-"`
+	// Prompts holds the template's guidance for each section the request
+	// left unwritten. It is kept apart from the text, so a plan whose
+	// sections still show only guidance fails the compliance checks that
+	// need those sections written.
+	Prompts map[string]string `json:"-"`
 }
 
 // DecideCreatePlan validates a new plan against the org and, for an SIP, the
@@ -94,7 +99,7 @@ func DecideCreatePlan(c CreatePlan, look Lookup) (Draft, error) {
 	return Draft{Type: TypePlanCreated, Payload: PlanCreated{
 		ID: c.ID, Kind: c.Kind, OrgCode: c.OrgCode, DistrictPlanID: c.DistrictPlanID,
 		FirstYear: c.FirstYear, LastYear: c.LastYear, Title: strings.TrimSpace(c.Title),
-		Note: c.Note, Sections: c.Sections, Template: c.Template,
+		Note: c.Note, Sections: c.Sections, Template: c.Template, Prompts: c.Prompts,
 	}}, nil
 }
 

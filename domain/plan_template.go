@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"maps"
 	"slices"
 	"strings"
 )
@@ -38,12 +37,15 @@ func ApplyTemplate(n NewPlan, item LibraryItem) (NewPlan, error) {
 	if strings.TrimSpace(n.Title) == "" {
 		n.Title = t.Title
 	}
-	sections := maps.Clone(t.Sections)
-	if sections == nil {
-		sections = map[string]string{}
+	// The template's section texts are guidance for the writer, not plan
+	// content, so they go to Prompts for the sections the request leaves
+	// unwritten.
+	n.Prompts = map[string]string{}
+	for key, prompt := range t.Sections {
+		if strings.TrimSpace(n.Sections[key]) == "" {
+			n.Prompts[key] = prompt
+		}
 	}
-	maps.Copy(sections, n.Sections)
-	n.Sections = sections
 
 	if len(n.Objectives) == 0 && len(n.Goals) == 0 {
 		// Skeletons are copied, so filling in ids never writes the catalog.

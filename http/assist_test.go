@@ -177,17 +177,21 @@ func TestAssistPlanFromTemplate(t *testing.T) {
 	if ref := plan["template"].(map[string]any); ref["id"] != "pfs-plan-template" || ref["version"] != float64(1) {
 		t.Errorf("template ref = %v", ref)
 	}
-	sections := map[string]string{}
+	sections, prompts := map[string]string{}, map[string]string{}
 	for _, s := range plan["sections"].([]any) {
 		sec := s.(map[string]any)
 		sections[sec["key"].(string)] = sec["text"].(string)
+		prompts[sec["key"].(string)], _ = sec["prompt"].(string)
 	}
 	if sections["mission"] != mission {
 		t.Errorf("mission = %q, want the request's text", sections["mission"])
 	}
 	for _, key := range []string{"vision", "core_values", "data_analysis", "theory_of_action", "professional_development", "evaluation_process"} {
-		if !strings.Contains(sections[key], "(component I") {
-			t.Errorf("section %s = %q, want the template's Planning for Success prompt", key, sections[key])
+		if sections[key] != "" {
+			t.Errorf("section %s text = %q, want it unwritten", key, sections[key])
+		}
+		if !strings.Contains(prompts[key], "(component I") {
+			t.Errorf("section %s prompt = %q, want the template's Planning for Success prompt", key, prompts[key])
 		}
 	}
 
