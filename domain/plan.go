@@ -49,7 +49,7 @@ type Section struct {
 	Heading string `json:"heading"`
 	Text    string `json:"text"`
 	// Prompt is the guidance of the template the plan was created from,
-	// shown until the section is written; it is never plan content.
+	// for a section the creation left unwritten. It is never plan content.
 	Prompt string `json:"prompt,omitempty"`
 }
 
