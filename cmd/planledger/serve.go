@@ -88,6 +88,7 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 		Read:     app.Read,
 		Ready:    app.Ready,
 		OpenAPI:  docs.OpenAPI,
+		AsyncAPI: docs.AsyncAPI,
 		Version:  version,
 		Auth:     verifier,
 		Logger:   log,
