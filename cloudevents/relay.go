@@ -197,7 +197,9 @@ func (r *Relay) Lag(ctx context.Context) (uint64, error) {
 // run follows the log until ctx ends, restarting from the CloudEvents
 // stream's position after every error with a growing delay.
 func (r *Relay) run(ctx context.Context) {
-	go r.logLag(ctx)
+	var lagLogger sync.WaitGroup
+	lagLogger.Go(func() { r.logLag(ctx) })
+	defer lagLogger.Wait()
 	delay := restartMinDelay
 	for {
 		progressed, err := r.follow(ctx)
@@ -238,9 +240,11 @@ func (r *Relay) follow(ctx context.Context) (progressed bool, err error) {
 	pos, err := readPosition(ctx, r.stream)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		r.log.Warn("cloudevents stream not found; creating it and publishing the log from the start")
-		if r.stream, err = ensureStream(ctx, r.js, r.name, r.source, r.replicas); err != nil {
+		stream, err := ensureStream(ctx, r.js, r.name, r.source, r.replicas)
+		if err != nil {
 			return false, err
 		}
+		r.stream = stream
 		pos, err = readPosition(ctx, r.stream)
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -372,5 +373,86 @@ func waitUntil(t *testing.T, what string, done func() bool) {
 			t.Fatalf("timed out after %s waiting until %s", testTimeout, what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// recordingHandler keeps the records logged through it.
+type recordingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r.Clone())
+	return nil
+}
+
+func (h *recordingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
+
+// find returns the attributes of the last record with message msg.
+func (h *recordingHandler) find(msg string) (map[string]string, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.records) - 1; i >= 0; i-- {
+		if h.records[i].Message != msg {
+			continue
+		}
+		attrs := map[string]string{}
+		h.records[i].Attrs(func(a slog.Attr) bool {
+			attrs[a.Key] = a.Value.String()
+			return true
+		})
+		return attrs, true
+	}
+	return nil, false
+}
+
+func TestRelayLogsLagWhileBlocked(t *testing.T) {
+	e := startEnv(t)
+	e.appendLevels(t, "02040505")
+	logs := &recordingHandler{}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	relay, err := cloudevents.Start(ctx, e.nc, cloudevents.Config{LagLogInterval: 20 * time.Millisecond, Logger: slog.New(logs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(relay.Stop)
+	e.waitRelayed(t, relay)
+
+	// Another stream on the CloudEvents subjects keeps the relay from
+	// creating its own again, so it falls behind.
+	if err := e.js.DeleteStream(ctx, cloudevents.DefaultStreamName); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.js.CreateStream(ctx, jetstream.StreamConfig{Name: "BLOCKER", Subjects: []string{cloudevents.AllSubjects}}); err != nil {
+		t.Fatal(err)
+	}
+	e.appendLevels(t, "02040000", "00010000")
+	waitUntil(t, "the relay logs its lag", func() bool {
+		attrs, ok := logs.find("cloudevents relay is behind and not advancing")
+		return ok && attrs["lag"] == "2"
+	})
+	// The second restart finds the stream missing and fails to create it.
+	waitUntil(t, "the relay restarts twice", func() bool { return relay.Stats().Restarts >= 2 })
+	if _, ok := logs.find("cloudevents stream not found; creating it and publishing the log from the start"); !ok {
+		t.Error("the relay did not log the missing stream")
+	}
+
+
+	// Once the other stream is gone, the relay recreates its stream and
+	// publishes the whole log.
+	if err := e.js.DeleteStream(ctx, "BLOCKER"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitRelayed(t, relay)
+	waitUntil(t, "the relay republishes the log", func() bool { return relay.Stats().Published == 1+3 })
+	if got := len(e.readCloudEvents(t)); got != 3 {
+		t.Errorf("the recreated stream has %d CloudEvents, want 3", got)
 	}
 }
