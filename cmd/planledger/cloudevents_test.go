@@ -169,6 +169,37 @@ func writeReview(t *testing.T, base string, department map[string]string) {
 	}
 }
 
+// writeOtherKinds writes one event or more of each remaining aggregate
+// kind over HTTP, from the document's examples: a library item, a survey
+// and its answer, and a self-evaluation with a rating.
+func writeOtherKinds(t *testing.T, base, dir string, department map[string]string) {
+	t.Helper()
+	district := signIn(t, dir, domain.RoleDistrictEditor, newburyportDistrict, "superintendent@newburyport")
+	surveyID := "0b9f7c1e-8d2a-4c53-9a6e-5f4e3d2c1b0a"
+	steps := []struct {
+		path   string
+		header map[string]string
+		body   string
+		status int
+	}{
+		{"/v1/assistance/library", department, `{"id":"pioneer-valley-network-calendar","kind":"example",
+			"title":"Pioneer Valley DSAC network calendar","description":"Dates of the regional network meetings for the school year.",
+			"audience":["district","school"],"levels":[1,2,3],"publisher":"Pioneer Valley DSAC","source_urls":[]}`, http.StatusCreated},
+		{"/v1/surveys", department, `{"id":"` + surveyID + `","instrument_id":"tell-mass","org_codes":["02040000"],
+			"opens_at":"2017-10-01","closes_at":"2099-10-31"}`, http.StatusCreated},
+		{"/v1/surveys/" + surveyID + "/responses", district, `{"answers":{"school_leadership":4,"focus_area":"Use of time",
+			"comment":"More common planning time."}}`, http.StatusCreated},
+		{"/v1/self-evaluations", district, `{"district_code":"02040000","year":2016,
+			"note":"Leadership team and school committee representatives.","effective_date":"2016-03-01"}`, http.StatusCreated},
+	}
+	for _, step := range steps {
+		wantStatus(t, call(t, "POST", base+step.path, step.header, step.body), step.status)
+	}
+	wantStatus(t, call(t, "PUT", base+"/v1/self-evaluations/02040000-2016/ratings/student_support", district,
+		`{"rating":2,"rationale":"Counselors respond to crises but no tiered social-emotional system exists yet.","expected_sequence":1}`),
+		http.StatusOK)
+}
+
 // TestCloudEventsOutsideConsumer stores the bundled data and a few writes
 // without the relay, starts the relay, stops it halfway, restarts it, and
 // then reads everything as an outside consumer.
@@ -205,6 +236,7 @@ func TestCloudEventsOutsideConsumer(t *testing.T) {
 	}
 	department := signIn(t, dir, domain.RoleDepartment, "", "dese-staff@doe.mass.edu")
 	writeReview(t, base, department)
+	writeOtherKinds(t, base, dir, department)
 	wantStatus(t, call(t, "POST", base+"/v1/orgs/"+newburyportHigh+"/levels", department,
 		`{"level":1,"reason":"Meeting gap narrowing goals","source":"DESE school profile, 2017 accountability data","effective_date":"2017-09-30"}`),
 		http.StatusCreated)
