@@ -172,7 +172,7 @@ func newFixtureWithLog(t *testing.T, logger *slog.Logger) *fixture {
 		t.Fatal(err)
 	}
 	handler := plhttp.NewServer(plhttp.Config{Commands: service, Read: read, OpenAPI: raw, Version: "test",
-		Auth: verifier, Logger: logger}).Handler()
+		Auth: verifier, Logger: logger, AsyncAPI: docs.AsyncAPI}).Handler()
 	router, ok := handler.(*mux.Router)
 	if !ok {
 		t.Fatalf("Handler() returned %T, want *mux.Router", handler)
@@ -448,6 +448,12 @@ func TestOpenAPIResponsesMatchHandlers(t *testing.T) {
 	f.do(t, apiCall{method: "GET", target: "/livez", wantStatus: 200})
 	f.do(t, apiCall{method: "GET", target: "/readyz", wantStatus: 200})
 	f.do(t, apiCall{method: "GET", target: "/openapi.json", wantStatus: 200})
+	asyncAPI := f.do(t, apiCall{method: "GET", target: "/asyncapi.json", wantStatus: 200})
+	if !bytes.Equal(asyncAPI.Body.Bytes(), docs.AsyncAPI) {
+		t.Error("GET /asyncapi.json did not return docs.AsyncAPI")
+	}
+	f.do(t, apiCall{method: "GET", target: "/asyncapi.json", header: map[string]string{"Authorization": "Bearer not-a-jwt"},
+		wantStatus: 401})
 	f.do(t, apiCall{method: "GET", target: "/v1/reference", wantStatus: 200})
 
 	// Orgs.

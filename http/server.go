@@ -44,6 +44,9 @@ type Config struct {
 	// compare routes, plan analyses and their printed figures. Without it
 	// those routes return 503.
 	Data *comparisons.Dataset
+
+	// AsyncAPI is the document of the NATS events, served at /asyncapi.json.
+	AsyncAPI []byte
 }
 
 // Server is the HTTP front of planledger.
@@ -88,6 +91,7 @@ func NewServer(cfg Config) *Server {
 	s.registerProgressRoutes(s.router)
 	s.registerWebRoutes(s.router)
 	s.registerComparisonRoutes(s.router)
+	s.registerAsyncAPIRoutes(s.router)
 	return s
 }
 

@@ -30,6 +30,10 @@ type Config struct {
 	AuthIssuer        string
 	AuthAudience      string
 
+	// CloudEvents runs the relay that publishes every event as a
+	// CloudEvent; see docs/cloudevents.md.
+	CloudEvents bool
+
 	// duplicateWindow overrides the stream's deduplication window; tests
 	// shorten it to show that retries do not depend on it.
 	duplicateWindow time.Duration
@@ -59,6 +63,9 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 			"host:port of the HTTP API (PLANLEDGER_LISTEN)")
 		fs.BoolVar(&c.Bundled, "load-bundled", c.envBool("PLANLEDGER_LOAD_BUNDLED", true),
 			"load the bundled Massachusetts data at start, adding only what the store lacks (PLANLEDGER_LOAD_BUNDLED)")
+		fs.BoolVar(&c.CloudEvents, "cloudevents", c.envBool("PLANLEDGER_CLOUDEVENTS", true),
+			"publish every event as a CloudEvent on cloudevents.planledger.<kind>.<id> in the stream "+
+				"PLANLEDGER_CLOUDEVENTS (PLANLEDGER_CLOUDEVENTS)")
 		fs.DurationVar(&c.Shutdown, "shutdown-timeout", c.envDuration("PLANLEDGER_SHUTDOWN_TIMEOUT", 15*time.Second),
 			"maximum time shutdown waits for requests in flight, such as 15s or 1m (PLANLEDGER_SHUTDOWN_TIMEOUT)")
 		fs.StringVar(&c.AuthSecretFile, "auth-secret-file", env("PLANLEDGER_AUTH_SECRET_FILE", ""),

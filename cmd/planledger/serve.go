@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/planledger/planledger/cloudevents"
 	"github.com/planledger/planledger/commands"
 	"github.com/planledger/planledger/comparisons"
 	"github.com/planledger/planledger/docs"
@@ -39,10 +40,12 @@ func runServe(ctx context.Context, args []string) error {
 	return srv.Close(shutdownCtx)
 }
 
-// server is a running planledger: the core App and its HTTP front.
+// server is a running planledger: the core App, its HTTP front and the
+// CloudEvents relay, nil when -cloudevents=false.
 type server struct {
-	app  *App
-	http *plhttp.Server
+	app   *App
+	http  *plhttp.Server
+	relay *cloudevents.Relay
 }
 
 // startServer opens the store, loads the bundled data when asked, and
@@ -65,8 +68,17 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 		app.Close()
 		return nil, err
 	}
+	srv := &server{app: app}
+	if cfg.CloudEvents {
+		srv.relay, err = cloudevents.Start(ctx, app.nc, cloudevents.Config{Logger: log})
+		if err != nil {
+			app.Close()
+			return nil, err
+		}
+	}
 	if cfg.Bundled {
 		if err := importBundled(ctx, app, log); err != nil {
+			srv.stopRelay()
 			app.Close()
 			return nil, err
 		}
@@ -76,17 +88,20 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 		Read:     app.Read,
 		Ready:    app.Ready,
 		OpenAPI:  docs.OpenAPI,
+		AsyncAPI: docs.AsyncAPI,
 		Version:  version,
 		Auth:     verifier,
 		Logger:   log,
 		Data:     data,
 	})
 	if err := h.Open(cfg.Listen); err != nil {
+		srv.stopRelay()
 		app.Close()
 		return nil, err
 	}
+	srv.http = h
 	log.Info("planledger serving", "url", h.URL(), "version", version)
-	return &server{app: app, http: h}, nil
+	return srv, nil
 }
 
 // loadComparisonData loads the bundled comparison data and logs how long it
@@ -101,14 +116,22 @@ func loadComparisonData(log *slog.Logger) (*comparisons.Dataset, error) {
 	return data, nil
 }
 
-// Close stops HTTP first, so no request writes after the store closes.
+// Close stops HTTP first, so no request writes after the store closes, and
+// the relay before the NATS connection it publishes through.
 func (s *server) Close(ctx context.Context) error {
 	err := s.http.Close(ctx)
+	s.stopRelay()
 	s.app.Close()
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("stop http server: %w", err)
 	}
 	return nil
+}
+
+func (s *server) stopRelay() {
+	if s.relay != nil {
+		s.relay.Stop()
+	}
 }
 
 // logProgress returns a progress callback that logs at most every second.
