@@ -444,7 +444,6 @@ func TestRelayLogsLagWhileBlocked(t *testing.T) {
 		t.Error("the relay did not log the missing stream")
 	}
 
-
 	// Once the other stream is gone, the relay recreates its stream and
 	// publishes the whole log.
 	if err := e.js.DeleteStream(ctx, "BLOCKER"); err != nil {
