@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -89,4 +90,47 @@ func TestMetricsEndToEnd(t *testing.T) {
 		t.Errorf("POST level requests counted %v, want 1", got)
 	}
 
+	// A wrong plan id fails the load test before any attack starts.
+	var out bytes.Buffer
+	err := runLoadTest(context.Background(), []string{"-url", base, "-plan", "00000000-0000-4000-8000-000000000000", "-duration", "1s"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "returned 404") {
+		t.Errorf("load test of an unknown plan: err %v, want one naming the 404", err)
+	}
+}
+
+func TestLoadTestSmoke(t *testing.T) {
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := runLoadTest(ctx, []string{"-duration", "1s", "-connections", "4"}, &out); err != nil {
+		t.Fatalf("loadtest: %v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, attack := range []string{"plan read", "liveness"} {
+		// A row is the attack's name, then requests, success, throughput,
+		// p50, p99 and max.
+		var row []string
+		for _, line := range strings.Split(report, "\n") {
+			rest, ok := strings.CutPrefix(strings.TrimSpace(line), attack+" ")
+			fields := strings.Fields(rest)
+			if ok && len(fields) == 6 && strings.Trim(fields[0], "0123456789") == "" {
+				row = fields
+			}
+		}
+		if row == nil {
+			t.Errorf("report has no %s row:\n%s", attack, report)
+			continue
+		}
+		if row[0] == "0" {
+			t.Errorf("%s made %s requests, want some", attack, row[0])
+		}
+		if row[1] != "100.00%" {
+			t.Errorf("%s success %s, want 100.00%%", attack, row[1])
+		}
+	}
+	for _, want := range []string{"plan read / liveness: p99", "CPUs", "go1."} {
+		if !strings.Contains(report, want) {
+			t.Errorf("report lacks %q:\n%s", want, report)
+		}
+	}
 }
