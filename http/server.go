@@ -242,12 +242,12 @@ func requestID(r *http.Request) string {
 	return ""
 }
 
+// writeJSON sends v as compact JSON. Indenting took about two thirds of
+// the time to encode a plan under load, and clients can pretty-print.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 // maxBodyBytes caps a request body; the largest real plan section is far
