@@ -207,11 +207,11 @@ func printMachine(w io.Writer, base string, opts loadTestOptions) {
 
 func printResults(w io.Writer, results []attackResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "attack\trequests\tsuccess\tthroughput/s\tp50\tp99\tmax\t")
+	fmt.Fprintln(tw, "attack\trequests\tsuccess\tthroughput/s\tbytes/response\tp50\tp99\tmax\t")
 	for _, r := range results {
 		m := r.metrics
-		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%.0f\t%s\t%s\t%s\t\n", r.name, m.Requests, 100*m.Success, m.Throughput,
-			round(m.Latencies.P50), round(m.Latencies.P99), round(m.Latencies.Max))
+		fmt.Fprintf(tw, "%s\t%d\t%.2f%%\t%.0f\t%.0f\t%s\t%s\t%s\t\n", r.name, m.Requests, 100*m.Success, m.Throughput,
+			m.BytesIn.Mean, round(m.Latencies.P50), round(m.Latencies.P99), round(m.Latencies.Max))
 	}
 	_ = tw.Flush()
 	if len(results) == 2 && results[1].metrics.Latencies.P99 > 0 && results[1].metrics.Throughput > 0 {

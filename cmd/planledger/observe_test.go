@@ -108,12 +108,12 @@ func TestLoadTestSmoke(t *testing.T) {
 	report := out.String()
 	for _, attack := range []string{"plan read", "liveness"} {
 		// A row is the attack's name, then requests, success, throughput,
-		// p50, p99 and max.
+		// bytes per response, p50, p99 and max.
 		var row []string
 		for _, line := range strings.Split(report, "\n") {
 			rest, ok := strings.CutPrefix(strings.TrimSpace(line), attack+" ")
 			fields := strings.Fields(rest)
-			if ok && len(fields) == 6 && strings.Trim(fields[0], "0123456789") == "" {
+			if ok && len(fields) == 7 && strings.Trim(fields[0], "0123456789") == "" {
 				row = fields
 			}
 		}
