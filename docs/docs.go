@@ -74,6 +74,9 @@ func Merge(fsys fs.FS) ([]byte, error) {
 			return nil, err
 		}
 	}
+	if err := addCommonResponses(base.Paths); err != nil {
+		return nil, err
+	}
 	for key, value := range map[string]any{"tags": base.Tags, "paths": base.Paths, "components": base.Components} {
 		encoded, err := json.Marshal(value)
 		if err != nil {
@@ -110,4 +113,81 @@ func (f *fragment) add(part fragment, name string) error {
 		}
 	}
 	return nil
+}
+
+// Responses the server's middleware can send on routes whose fragments do
+// not list them.
+const (
+	notModifiedRef = `{"$ref":"#/components/responses/NotModified"}`
+	unavailableRef = `{"$ref":"#/components/responses/Unavailable"}`
+)
+
+// availableWhileStarting marks an operation that responds as usual while
+// the server starts, such as /livez. Every other route responds 503 then.
+const availableWhileStarting = "x-available-while-starting"
+
+// addCommonResponses lists on every operation the responses that the HTTP
+// middleware can send on any route, so fragments need not repeat them: 304
+// on each GET whose 200 response has a body, except event streams, which
+// carry no ETag, and 503 while the server starts, except on operations
+// marked x-available-while-starting.
+func addCommonResponses(paths map[string]json.RawMessage) error {
+	for p, raw := range paths {
+		var item map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &item); err != nil {
+			return fmt.Errorf("path %s: %w", p, err)
+		}
+		for method, rawOp := range item {
+			if method == "parameters" || method == "summary" || method == "description" || method == "servers" {
+				continue
+			}
+			op, err := addOperationResponses(method, rawOp)
+			if err != nil {
+				return fmt.Errorf("%s %s: %w", method, p, err)
+			}
+			item[method] = op
+		}
+		var err error
+		if paths[p], err = json.Marshal(item); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func addOperationResponses(method string, raw json.RawMessage) (json.RawMessage, error) {
+	var op map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &op); err != nil {
+		return nil, err
+	}
+	var responses map[string]json.RawMessage
+	if err := json.Unmarshal(op["responses"], &responses); err != nil {
+		return nil, fmt.Errorf("responses: %w", err)
+	}
+	var ok struct {
+		Content map[string]json.RawMessage `json:"content"`
+	}
+	if raw200, found := responses["200"]; found {
+		if err := json.Unmarshal(raw200, &ok); err != nil {
+			return nil, fmt.Errorf("200 response: %w", err)
+		}
+	}
+	_, stream := ok.Content["text/event-stream"]
+	if _, listed := responses["304"]; method == "get" && !listed && !stream && len(ok.Content) > 0 {
+		responses["304"] = json.RawMessage(notModifiedRef)
+	}
+	var available bool
+	if flag, found := op[availableWhileStarting]; found {
+		if err := json.Unmarshal(flag, &available); err != nil {
+			return nil, fmt.Errorf("%s: %w", availableWhileStarting, err)
+		}
+	}
+	if _, listed := responses["503"]; !listed && !available {
+		responses["503"] = json.RawMessage(unavailableRef)
+	}
+	var err error
+	if op["responses"], err = json.Marshal(responses); err != nil {
+		return nil, err
+	}
+	return json.Marshal(op)
 }

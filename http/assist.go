@@ -115,19 +115,33 @@ func (s *Server) handleLibraryList(w http.ResponseWriter, r *http.Request) {
 		level = n
 	}
 
-	items := slices.Clone(catalog().Items)
-	for _, id := range s.cfg.Read.AggregateIDs(domain.KindLibrary) {
+	page, err := parsePage(r, "library", maxPageSize)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	// The page key is an item's position: catalog items first, in catalog
+	// order, then local items in creation order, retired ones included, so
+	// retiring an item shifts no position.
+	// NOTE: a release that adds catalog items shifts the local items'
+	// positions, so a cursor kept across an upgrade may skip or repeat some.
+	var items []positioned[domain.LibraryItem]
+	for i, item := range catalog().Items {
+		items = append(items, positioned[domain.LibraryItem]{position: uint64(i + 1), item: item})
+	}
+	for i, id := range s.cfg.Read.AggregateIDs(domain.KindLibrary) {
 		local, _, ok, err := s.localItem(id)
 		if err != nil {
 			writeProblem(w, r, err)
 			return
 		}
 		if ok && !local.Retired {
-			items = append(items, local.Item)
+			items = append(items, positioned[domain.LibraryItem]{position: uint64(len(catalog().Items) + i + 1), item: local.Item})
 		}
 	}
-	out := []domain.LibraryItem{}
-	for _, item := range items {
+	matching := []positioned[domain.LibraryItem]{}
+	for _, it := range items {
+		item := it.item
 		if kind != "" && item.Kind != kind {
 			continue
 		}
@@ -137,9 +151,16 @@ func (s *Server) handleLibraryList(w http.ResponseWriter, r *http.Request) {
 		if level != 0 && len(item.Levels) > 0 && !slices.Contains(item.Levels, level) {
 			continue
 		}
-		out = append(out, item)
+		matching = append(matching, it)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"version": catalog().Version, "note": catalog().Note, "items": out})
+	out, next, err := takePage(matching, page)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	body := map[string]any{"version": catalog().Version, "note": catalog().Note, "items": out}
+	setNextPage(w, r, page, body, next, nil)
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleLibraryGet(w http.ResponseWriter, r *http.Request) {
@@ -287,7 +308,24 @@ func (s *Server) respondLibraryWrite(w http.ResponseWriter, r *http.Request, sta
 }
 
 func (s *Server) handleInterventions(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"version": catalog().Version, "items": catalog().Interventions})
+	page, err := parsePage(r, "interventions", maxPageSize)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	ivs := catalog().Interventions
+	ordered := make([]positioned[domain.Intervention], len(ivs))
+	for i, iv := range ivs {
+		ordered[i] = positioned[domain.Intervention]{position: uint64(i + 1), item: iv}
+	}
+	items, next, err := takePage(ordered, page)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	body := map[string]any{"version": catalog().Version, "items": items}
+	setNextPage(w, r, page, body, next, nil)
+	writeJSON(w, http.StatusOK, body)
 }
 
 // priorityItem is a queue entry with the intervention its level brings.
@@ -331,38 +369,44 @@ func (s *Server) handlePriority(w http.ResponseWriter, r *http.Request) {
 		}
 		minLevel = n
 	}
-	limit := maxPageSize
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			writeProblem(w, r, domain.Errorf(domain.EInvalid, "limit", "limit %q must be a number from 1 to %d", v, maxPageSize))
-			return
-		}
-		limit = n
+	page, err := parsePage(r, "priority", maxPageSize)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
 	}
-	at, err := asOfFrom(r)
+	// The queue's order depends on levels, not on immutable keys, so the
+	// page key is a rank in the queue as of the instant the first page
+	// resolved, which the cursor pins. With basis=recorded that queue
+	// cannot change; with the effective basis only a backdated level change
+	// recorded between two pages can shift it.
+	at, err := page.pinnedAsOf(r)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
 
-	items := []priorityItem{}
-	total := 0
+	var ranked []positioned[projections.PriorityEntry]
 	for _, e := range s.cfg.Read.AssistancePriority(at, typ) {
-		if e.Level < minLevel {
-			continue
+		if e.Level >= minLevel {
+			ranked = append(ranked, positioned[projections.PriorityEntry]{position: uint64(len(ranked) + 1), item: e})
 		}
-		total++
-		if len(items) == limit {
-			continue
-		}
+	}
+	entries, next, err := takePage(ranked, page)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	items := make([]priorityItem, 0, len(entries))
+	for _, e := range entries {
 		iv, _ := catalog().InterventionFor(e.Level)
 		items = append(items, priorityItem{PriorityEntry: e, Intervention: interventionBrief{Priority: iv.Priority, Summary: iv.Summary}})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	body := map[string]any{
 		"scheme": domain.SchemeLevels, "type": typ, "as_of": at, "ordering": priorityOrdering,
-		"total": total, "items": items, "interventions": catalog().Interventions,
-	})
+		"total": len(ranked), "items": items, "interventions": catalog().Interventions,
+	}
+	setNextPage(w, r, page, body, next, &at)
+	writeJSON(w, http.StatusOK, body)
 }
 
 // parseWindowTime reads a survey window bound: an RFC 3339 instant, or a

@@ -105,7 +105,7 @@ func TestSignInActorIsSubject(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("status %d, want 201; body %s", resp.StatusCode, body)
 	}
-	if !strings.Contains(body, `"actor": "dese-staff@doe.mass.edu"`) || strings.Contains(body, "someone-else") {
+	if !strings.Contains(body, `"actor":"dese-staff@doe.mass.edu"`) || strings.Contains(body, "someone-else") {
 		t.Errorf("event does not name the token's sub as its only actor: %s", body)
 	}
 }

@@ -39,32 +39,40 @@ func afterSequence(r *http.Request) (uint64, error) {
 }
 
 // handleLevelChanges returns level-change events after a stream sequence,
-// oldest first, for clients that poll instead of streaming.
+// oldest first, for clients that poll instead of streaming. next_after is
+// the resume point even on the last page; next_cursor appears only when
+// more events are already stored.
 func (s *Server) handleLevelChanges(w http.ResponseWriter, r *http.Request) {
-	after, err := afterSequence(r)
+	page, err := parsePage(r, "level-changes", maxPageSize)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
-	limit := maxPageSize
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			writeProblem(w, r, domain.Errorf(domain.EInvalid, "limit", "limit %q must be a number from 1 to %d", v, maxPageSize))
-			return
-		}
-		limit = n
+	after, err := page.afterPosition()
+	if err == nil && page.after == "" {
+		after, err = afterSequence(r)
+	} else if err == nil && (r.Header.Get("Last-Event-ID") != "" || r.URL.Query().Get("after") != "") {
+		err = domain.Errorf(domain.EInvalid, "cursor", "send one of cursor, after or Last-Event-ID, not several")
+	}
+	if err != nil {
+		writeProblem(w, r, err)
+		return
 	}
 	backlog, _, cancel := s.cfg.Read.FollowLevels(after)
 	cancel()
-	next := after
-	if len(backlog) > limit {
-		backlog = backlog[:limit]
+	more := len(backlog) > page.limit
+	if more {
+		backlog = backlog[:page.limit]
 	}
+	next := after
 	if len(backlog) > 0 {
 		next = backlog[len(backlog)-1].StreamSequence
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": feedItems(backlog), "next_after": next})
+	body := map[string]any{"items": feedItems(backlog), "next_after": next}
+	if more {
+		setNextPage(w, r, page, body, strconv.FormatUint(next, 10), nil)
+	}
+	writeJSON(w, http.StatusOK, body)
 }
 
 // handleLevelStream sends level changes as server-sent events: first every

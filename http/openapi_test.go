@@ -348,6 +348,9 @@ func (f *fixture) do(t *testing.T, call apiCall) *httptest.ResponseRecorder {
 	if rec.Header().Get("X-Request-Id") == "" {
 		t.Errorf("%s %s: response has no X-Request-Id", call.method, call.target)
 	}
+	if encoding := rec.Header().Get("Content-Encoding"); encoding != "" {
+		rec.Body = bytes.NewBuffer(decodeContent(t, encoding, rec.Body.Bytes()))
+	}
 
 	req := newRequest()
 	input := f.validationInput(t, req)

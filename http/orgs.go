@@ -3,7 +3,7 @@ package http
 import (
 	"errors"
 	"net/http"
-	"strconv"
+	"net/url"
 	"strings"
 	"time"
 
@@ -32,8 +32,9 @@ type orgSummary struct {
 	CurrentLevel *domain.LevelEntry `json:"current_level"`
 }
 
-// handleOrgList lists orgs by code with a cursor: "after" is the last code
-// of the previous page, so pages stay stable while orgs are added.
+// handleOrgList lists orgs by code. The cursor, or the legacy "after"
+// parameter, carries the last code of the previous page, so pages stay
+// stable while orgs are added.
 func (s *Server) handleOrgList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	typ := domain.OrgType(q.Get("type"))
@@ -41,32 +42,42 @@ func (s *Server) handleOrgList(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, domain.Errorf(domain.EInvalid, "type", "type %q is not district or school", typ))
 		return
 	}
-	limit := defaultPageSize
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			writeProblem(w, r, domain.Errorf(domain.EInvalid, "limit", "limit %q must be a number from 1 to %d", v, maxPageSize))
-			return
-		}
-		limit = n
+	page, err := parsePage(r, "orgs", defaultPageSize)
+	if err == nil && q.Get("after") != "" {
+		page.after, err = legacyAfter(q, page)
 	}
-	after, district, name := q.Get("after"), q.Get("district"), strings.ToLower(q.Get("q"))
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	district, name := q.Get("district"), strings.ToLower(q.Get("q"))
 	now, _ := projections.ParseAsOf("", "", time.Now())
 
 	items := []orgSummary{}
 	next := ""
 	for _, o := range s.cfg.Read.Orgs(typ) {
-		if o.Code <= after || (district != "" && o.DistrictCode != district) ||
+		if o.Code <= page.after || (district != "" && o.DistrictCode != district) ||
 			(name != "" && !strings.Contains(strings.ToLower(o.Name), name)) {
 			continue
 		}
-		if len(items) == limit {
+		if len(items) == page.limit {
 			next = items[len(items)-1].Code
 			break
 		}
 		items = append(items, orgSummary{Org: o, CurrentLevel: s.cfg.Read.LevelAt(o.Code, now)})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "next_after": next})
+	body := map[string]any{"items": items, "next_after": next}
+	setNextPage(w, r, page, body, next, nil)
+	writeJSON(w, http.StatusOK, body)
+}
+
+// legacyAfter returns the "after" parameter of the lists that had it before
+// cursors, rejecting a request that also sends a cursor.
+func legacyAfter(q url.Values, page pageRequest) (string, error) {
+	if q.Get("cursor") != "" {
+		return "", domain.Errorf(domain.EInvalid, "after", "send either cursor or after, not both; cursor replaces after")
+	}
+	return q.Get("after"), nil
 }
 
 func (s *Server) handleOrgGet(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +108,26 @@ func (s *Server) handleOrgPlans(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.lookupOrg(w, r, code); !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": planSummaries(s.cfg.Read.PlansFor(code))})
+	page, err := parsePage(r, "org-plans", maxPageSize)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	// Plans are listed in creation order, which only ever grows at the end,
+	// so a plan's position in it is a stable key.
+	plans := s.cfg.Read.PlansFor(code)
+	ordered := make([]positioned[*domain.Plan], len(plans))
+	for i, p := range plans {
+		ordered[i] = positioned[*domain.Plan]{position: uint64(i + 1), item: p}
+	}
+	items, next, err := takePage(ordered, page)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	body := map[string]any{"items": planSummaries(items)}
+	setNextPage(w, r, page, body, next, nil)
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) lookupOrg(w http.ResponseWriter, r *http.Request, code string) (domain.Org, bool) {
@@ -223,7 +253,7 @@ func writeWriteError(w http.ResponseWriter, r *http.Request, err error, bodyExpe
 	var conflict *domain.ConflictError
 	if errors.As(err, &conflict) && bodyExpected == nil && r.Header.Get("If-Match") != "" {
 		p := conflictProblem(r, conflict)
-		p.Status, p.Type, p.Title = http.StatusPreconditionFailed, "/problems/precondition_failed", "Precondition failed"
+		p.Status, p.Type, p.Title = http.StatusPreconditionFailed, problemTypePrefix+codePreconditionFailed, "Precondition failed"
 		writeProblemBody(w, p)
 		return
 	}

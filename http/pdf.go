@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/planledger/planledger/comparisons"
 	"github.com/planledger/planledger/domain"
@@ -32,7 +33,9 @@ func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
+	start := time.Now()
 	body, err := pdf.Render(doc)
+	s.cfg.Metrics.ObservePDF("plan", time.Since(start))
 	if err != nil {
 		writeProblem(w, r, fmt.Errorf("render plan %s: %w", view.Plan.ID, err))
 		return

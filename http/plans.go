@@ -298,10 +298,26 @@ func (s *Server) handleAlignment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	id := mux.Vars(r)["id"]
+	page, err := parsePage(r, "plan-history", maxPageSize)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
 	h, err := s.cfg.Read.History(id)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"plan_id": id, "items": h})
+	ordered := make([]positioned[projections.HistoryEntry], len(h))
+	for i, entry := range h {
+		ordered[i] = positioned[projections.HistoryEntry]{position: entry.Sequence, item: entry}
+	}
+	items, next, err := takePage(ordered, page)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	body := map[string]any{"plan_id": id, "items": items}
+	setNextPage(w, r, page, body, next, nil)
+	writeJSON(w, http.StatusOK, body)
 }

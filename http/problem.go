@@ -10,7 +10,8 @@ import (
 )
 
 // Problem is an RFC 9457 problem details body. Type is a stable URI per
-// error code, relative to the API root; Field names the input at fault.
+// error code, relative to the API root, that GET serves a description at
+// (see problemTypes); Field names the input at fault.
 type Problem struct {
 	Type      string `json:"type"`
 	Title     string `json:"title"`
@@ -57,7 +58,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	code := domain.ErrorCode(err)
 	var de *domain.Error
-	p := Problem{Type: "/problems/" + code, Title: problemTitle[code], Status: problemStatus[code],
+	p := Problem{Type: problemTypePrefix + code, Title: problemTitle[code], Status: problemStatus[code],
 		Instance: r.URL.Path, RequestID: requestID(r)}
 	if errors.As(err, &de) && code != domain.EInternal {
 		p.Detail, p.Field = de.Message, de.Field
@@ -83,13 +84,13 @@ func setChallenge(w http.ResponseWriter, r *http.Request) {
 }
 
 func conflictProblem(r *http.Request, conflict *domain.ConflictError) Problem {
-	return Problem{Type: "/problems/conflict", Title: problemTitle[domain.EConflict], Status: http.StatusConflict,
+	return Problem{Type: problemTypePrefix + domain.EConflict, Title: problemTitle[domain.EConflict], Status: http.StatusConflict,
 		Detail: conflict.Error() + "; reload it and retry with the current sequence",
 		Field:  "If-Match", Instance: r.URL.Path, RequestID: requestID(r), CurrentSequence: &conflict.Current}
 }
 
 func writeProblemStatus(w http.ResponseWriter, r *http.Request, status int, code, field, detail string) {
-	writeProblemBody(w, Problem{Type: "/problems/" + code, Title: http.StatusText(status), Status: status,
+	writeProblemBody(w, Problem{Type: problemTypePrefix + code, Title: http.StatusText(status), Status: status,
 		Detail: detail, Field: field, Instance: r.URL.Path, RequestID: requestID(r)})
 }
 

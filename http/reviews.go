@@ -92,7 +92,12 @@ type reviewSummary struct {
 }
 
 func (s *Server) handleReviewList(w http.ResponseWriter, r *http.Request) {
-	at, err := asOfFrom(r)
+	page, err := parsePage(r, "reviews", maxPageSize)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	at, err := page.pinnedAsOf(r)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
@@ -113,6 +118,21 @@ func (s *Server) handleReviewList(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
+	// A review's position in creation order never changes; the ids are
+	// read after the views, so they include every review the views do.
+	positions := map[string]uint64{}
+	for i, id := range s.cfg.Read.AggregateIDs(domain.KindReview) {
+		positions[id] = uint64(i + 1)
+	}
+	ordered := make([]positioned[projections.ReviewView], len(views))
+	for i, v := range views {
+		ordered[i] = positioned[projections.ReviewView]{position: positions[v.Review.ID], item: v}
+	}
+	views, next, err := takePage(ordered, page)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
 	items := make([]reviewSummary, 0, len(views))
 	for _, v := range views {
 		rv := v.Review
@@ -125,7 +145,9 @@ func (s *Server) handleReviewList(w http.ResponseWriter, r *http.Request) {
 		}
 		items = append(items, item)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "as_of": at})
+	body := map[string]any{"items": items, "as_of": at}
+	setNextPage(w, r, page, body, next, &at)
+	writeJSON(w, http.StatusOK, body)
 }
 
 type scheduleReviewRequest struct {
@@ -440,7 +462,9 @@ func (s *Server) handleReviewPDF(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 		return
 	}
+	start := time.Now()
 	body, err := pdf.RenderReview(doc)
+	s.cfg.Metrics.ObservePDF("review", time.Since(start))
 	if err != nil {
 		writeProblem(w, r, fmt.Errorf("render review %s: %w", view.Review.ID, err))
 		return

@@ -61,13 +61,29 @@ func (s *Server) handleSurveyList(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	at, err := asOfFrom(r)
+	page, err := parsePage(r, "surveys", maxPageSize)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
 	}
+	at, err := page.pinnedAsOf(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	after, err := page.afterPosition()
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	// A survey's position in creation order never changes, so it is the
+	// page key.
 	items := []map[string]any{}
-	for _, id := range s.cfg.Read.AggregateIDs(domain.KindSurvey) {
+	next, last := "", after
+	for i, id := range s.cfg.Read.AggregateIDs(domain.KindSurvey) {
+		if uint64(i+1) <= after {
+			continue
+		}
 		view, err := s.surveyAt(id, at)
 		if domain.ErrorCode(err) == domain.ENotFound {
 			continue // issued after the instant
@@ -79,12 +95,19 @@ func (s *Server) handleSurveyList(w http.ResponseWriter, r *http.Request) {
 		if _, targeted := view.Survey.TargetFor(target); org != "" && !targeted {
 			continue
 		}
+		if len(items) == page.limit {
+			next = strconv.FormatUint(last, 10)
+			break
+		}
+		last = uint64(i + 1)
 		sv := view.Survey
 		items = append(items, map[string]any{"id": sv.ID, "title": sv.Title, "instrument_id": sv.InstrumentID,
 			"opens_at": sv.OpensAt, "closes_at": sv.ClosesAt, "org_codes": sv.OrgCodes, "status": view.Status,
 			"respondents": view.Respondents, "version": view.Version})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "as_of": at})
+	body := map[string]any{"items": items, "as_of": at}
+	setNextPage(w, r, page, body, next, &at)
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleSurveyGet(w http.ResponseWriter, r *http.Request) {

@@ -388,7 +388,15 @@ func (p *Projector) planHistory(id string) ([]domain.Event, []planSnapshot, bool
 	if !ok {
 		return nil, nil, false
 	}
-	return rec.events, rec.snapshots, true
+	snapshots := rec.snapshots
+	// The current state is the fold of every event, so it serves as one
+	// more snapshot, and a read of the latest version folds nothing again.
+	// The three-index slice makes append copy, leaving rec.snapshots as is.
+	if !rec.foldFailed && len(rec.events)%planSnapshotEvery != 0 {
+		snapshots = append(snapshots[:len(snapshots):len(snapshots)], planSnapshot{count: len(rec.events),
+			plan: rec.current, maxEffective: rec.maxEffective, maxRecorded: rec.maxRecorded})
+	}
+	return rec.events, snapshots, true
 }
 
 func (p *Projector) planEvents(id string) ([]domain.Event, bool) {

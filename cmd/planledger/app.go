@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/eventstore"
+	"github.com/planledger/planledger/observe"
 	"github.com/planledger/planledger/projections"
 )
 
@@ -30,13 +32,30 @@ type App struct {
 	stopSub  func()
 	closed   chan struct{} // closed when the NATS connection has closed
 	snap     *snapshotter  // nil when read-model snapshots are off
+	// onApplied, when set before the replay, sees every event the read
+	// model applies and Apply's error for it.
+	onApplied func(domain.Event, error)
+	replayTo  atomic.Uint64 // the stream's last sequence when the replay began
 }
 
 // OpenApp connects to the store (starting the embedded server unless an
 // external URL is set) and replays the log into the read model.
 func OpenApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	return openAppServing(ctx, cfg, log, nil)
+}
+
+// openAppServing is OpenApp with a hook that runs once the store is open and
+// before the replay, so serve can answer probes during a long replay.
+func openAppServing(ctx context.Context, cfg Config, log *slog.Logger, beforeReplay func(*App) error) (*App, error) {
 	a := &App{cfg: cfg, log: log}
-	if err := a.open(ctx); err != nil {
+	err := a.open(ctx)
+	if err == nil && beforeReplay != nil {
+		err = beforeReplay(a)
+	}
+	if err == nil {
+		err = a.catchUp(ctx)
+	}
+	if err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -83,7 +102,7 @@ func (a *App) open(ctx context.Context) error {
 		return fmt.Errorf("open event stream: %w", err)
 	}
 	a.Read = projections.New(a.log)
-	return a.catchUp(ctx)
+	return nil
 }
 
 // logDisconnect logs a lost connection. nats.go also calls it with a nil
@@ -112,13 +131,18 @@ func (a *App) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	a.replayTo.Store(last)
 	start := time.Now()
 	a.snap = openSnapshotter(ctx, a.Store, a.Read, a.log)
 	restored := a.snap.restore(ctx, last)
 	// The subscription lives until Close, not until the start-up context ends.
 	a.stopSub, err = a.Store.Subscribe(context.WithoutCancel(ctx), restored+1, "", func(e domain.Event) error {
-		if err := a.Read.Apply(e); err != nil {
+		err := a.Read.Apply(e)
+		if err != nil {
 			a.log.Error("projection skipped an event", "stream_seq", e.StreamSequence, "type", e.Type, "err", err)
+		}
+		if a.onApplied != nil {
+			a.onApplied(e, err)
 		}
 		a.snap.noteApplied(e.StreamSequence)
 		return nil
@@ -148,7 +172,10 @@ func (a *App) catchUp(ctx context.Context) error {
 	}
 }
 
-// Ready reports whether the store responds and the read model is current.
+// Ready reports whether the store responds and the read model is at most
+// Config.ReadyMaxLag events behind it. A small lag is normal while writes
+// are being applied, and failing readiness on it would take a busy server
+// out of a load balancer.
 func (a *App) Ready(ctx context.Context) error {
 	if a.nc == nil || !a.nc.IsConnected() {
 		return fmt.Errorf("not connected to NATS")
@@ -159,10 +186,17 @@ func (a *App) Ready(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if applied := a.Read.Applied(); applied < last {
-		return fmt.Errorf("read model at event %d of %d", applied, last)
+	applied := a.Read.Applied()
+	if lag := observe.Lag(last, applied); lag > uint64(a.cfg.ReadyMaxLag) {
+		return fmt.Errorf("read model at event %d of %d, %d behind; the limit is %d (-ready-max-lag)",
+			applied, last, lag, a.cfg.ReadyMaxLag)
 	}
 	return nil
+}
+
+// replayProgress describes the start-up replay for the readiness probe.
+func (a *App) replayProgress() string {
+	return fmt.Sprintf("replaying the event log, %d of %d events applied", a.Read.Applied(), a.replayTo.Load())
 }
 
 // Close stops following the log, saves a read-model snapshot, drains the

@@ -23,6 +23,9 @@ type Config struct {
 	LogLevel   string
 	LogFormat  string
 	Shutdown   time.Duration
+	// ReadyMaxLag is how many events the read model may trail the stream
+	// while /readyz still reports ready.
+	ReadyMaxLag int
 
 	// Sign-in keys of serve; see signin.go.
 	AuthSecretFile    string
@@ -66,6 +69,8 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 		fs.BoolVar(&c.CloudEvents, "cloudevents", c.envBool("PLANLEDGER_CLOUDEVENTS", true),
 			"publish every event as a CloudEvent on cloudevents.planledger.<kind>.<id> in the stream "+
 				"PLANLEDGER_CLOUDEVENTS (PLANLEDGER_CLOUDEVENTS)")
+		fs.IntVar(&c.ReadyMaxLag, "ready-max-lag", c.envInt("PLANLEDGER_READY_MAX_LAG", 1000),
+			"events the read model may trail the stream while /readyz reports ready (PLANLEDGER_READY_MAX_LAG)")
 		fs.DurationVar(&c.Shutdown, "shutdown-timeout", c.envDuration("PLANLEDGER_SHUTDOWN_TIMEOUT", 15*time.Second),
 			"maximum time shutdown waits for requests in flight, such as 15s or 1m (PLANLEDGER_SHUTDOWN_TIMEOUT)")
 		fs.StringVar(&c.AuthSecretFile, "auth-secret-file", env("PLANLEDGER_AUTH_SECRET_FILE", ""),
@@ -98,6 +103,9 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.level(); err != nil {
 		return err
+	}
+	if c.ReadyMaxLag < 0 {
+		return fmt.Errorf("invalid -ready-max-lag %d: use 0 or more events", c.ReadyMaxLag)
 	}
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		return fmt.Errorf("invalid -log-format %q: use json or text", c.LogFormat)

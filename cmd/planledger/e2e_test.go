@@ -145,7 +145,7 @@ func TestEndToEnd(t *testing.T) {
 	// The bundled data holds the real district and its high school.
 	r := call(t, "GET", base+"/v1/orgs?type=district&q=newburyport", nil, "")
 	wantStatus(t, r, http.StatusOK)
-	if !bytes.Contains(r.body, []byte(`"code": "`+newburyportDistrict+`"`)) {
+	if !bytes.Contains(r.body, []byte(`"code":"`+newburyportDistrict+`"`)) {
 		t.Fatalf("district list lacks Newburyport %s: %s", newburyportDistrict, r.body)
 	}
 	r = call(t, "GET", base+"/v1/orgs/"+newburyportHigh, nil, "")

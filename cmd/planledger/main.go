@@ -40,6 +40,8 @@ func run(ctx context.Context, args []string) error {
 		err = runVerify(ctx, args[1:], os.Stdout)
 	case "token":
 		err = runToken(args[1:], os.Stdout, os.Stderr)
+	case "loadtest":
+		err = runLoadTest(ctx, args[1:], os.Stdout)
 	case "version":
 		fmt.Println("planledger", version)
 		return nil
@@ -69,6 +71,9 @@ commands:
             against the log; exits 1 when it finds a problem
   token     print a signed sign-in token for a role, signed with serve's key
             (the development key in -data, or -auth-secret-file)
+  loadtest  read a plan and /livez at full speed from many connections and
+            print latency percentiles and throughput; starts a server with
+            the bundled data unless -url names one
   version   print the version
 
 Run "planledger <command> -h" for the flags of a command. Each flag of serve,

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/planledger/planledger/cloudevents"
@@ -14,6 +15,7 @@ import (
 	"github.com/planledger/planledger/docs"
 	plhttp "github.com/planledger/planledger/http"
 	"github.com/planledger/planledger/importer"
+	"github.com/planledger/planledger/observe"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -48,8 +50,11 @@ type server struct {
 	relay *cloudevents.Relay
 }
 
-// startServer opens the store, loads the bundled data when asked, and
-// starts HTTP. End-to-end tests call it directly.
+// startServer opens the store, starts HTTP, replays the log and loads the
+// bundled data when asked. HTTP answers from before the replay: /livez
+// reports the process up and every other route 503 with the start-up
+// phase, so a long replay is neither mistaken for a dead process nor
+// served half done. End-to-end tests call it directly.
 func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) {
 	// The keys are checked first, so a server that could accept no write
 	// never opens the store.
@@ -57,51 +62,99 @@ func startServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, er
 	if err != nil {
 		return nil, err
 	}
-	app, err := OpenApp(ctx, cfg, log)
-	if err != nil {
-		return nil, err
-	}
 	// Loaded before the bundled import, whose plan analyses are checked
-	// against it.
+	// against it, and before HTTP, whose comparison routes serve it.
 	data, err := loadComparisonData(log)
 	if err != nil {
-		app.Close()
 		return nil, err
 	}
-	srv := &server{app: app}
+	metrics := observe.New()
+	var phase startupPhase
+	srv := &server{}
+	app, err := openAppServing(ctx, cfg, log, func(a *App) error {
+		a.onApplied = metrics.ObserveApplied
+		if err := metrics.WatchProjection(observe.Projection{Applied: a.Read.Applied, LastSequence: a.Store.LastSequence}); err != nil {
+			return err
+		}
+		phase.set(a.replayProgress)
+		h := plhttp.NewServer(plhttp.Config{
+			Commands: commands.New(metrics.Store(a.Store), a.Read),
+			Read:     a.Read,
+			Ready:    a.Ready,
+			OpenAPI:  docs.OpenAPI,
+			AsyncAPI: docs.AsyncAPI,
+			Version:  version,
+			Auth:     verifier,
+			Logger:   log,
+			Data:     data,
+			Metrics:  metrics,
+			Starting: phase.reason,
+		})
+		if err := h.Open(cfg.Listen); err != nil {
+			return err
+		}
+		srv.http = h
+		return nil
+	})
+	if err != nil {
+		srv.closeHTTP(log)
+		return nil, err
+	}
+	srv.app = app
 	if cfg.CloudEvents {
 		srv.relay, err = cloudevents.Start(ctx, app.nc, cloudevents.Config{Logger: log})
 		if err != nil {
+			srv.closeHTTP(log)
 			app.Close()
 			return nil, err
 		}
 	}
 	if cfg.Bundled {
+		phase.set(func() string { return "loading the bundled Massachusetts data" })
 		if err := importBundled(ctx, app, log); err != nil {
+			srv.closeHTTP(log)
 			srv.stopRelay()
 			app.Close()
 			return nil, err
 		}
 	}
-	h := plhttp.NewServer(plhttp.Config{
-		Commands: commands.New(app.Store, app.Read),
-		Read:     app.Read,
-		Ready:    app.Ready,
-		OpenAPI:  docs.OpenAPI,
-		AsyncAPI: docs.AsyncAPI,
-		Version:  version,
-		Auth:     verifier,
-		Logger:   log,
-		Data:     data,
-	})
-	if err := h.Open(cfg.Listen); err != nil {
-		srv.stopRelay()
-		app.Close()
-		return nil, err
-	}
-	srv.http = h
-	log.Info("planledger serving", "url", h.URL(), "version", version)
+	phase.set(nil)
+	log.Info("planledger serving", "url", srv.http.URL(), "version", version)
 	return srv, nil
+}
+
+// closeHTTP stops the HTTP server of a start that failed after opening it.
+func (s *server) closeHTTP(log *slog.Logger) {
+	if s.http == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.http.Close(ctx); err != nil {
+		log.Warn("stop http server after a failed start", "err", err)
+	}
+}
+
+// startupPhase is what the server is doing before it can serve data; a
+// nil describer means it is done.
+type startupPhase struct {
+	describe atomic.Pointer[func() string]
+}
+
+func (p *startupPhase) set(describe func() string) {
+	if describe == nil {
+		p.describe.Store(nil)
+		return
+	}
+	p.describe.Store(&describe)
+}
+
+// reason returns the phase's description, or "" once start-up is done.
+func (p *startupPhase) reason() string {
+	if describe := p.describe.Load(); describe != nil {
+		return (*describe)()
+	}
+	return ""
 }
 
 // loadComparisonData loads the bundled comparison data and logs how long it
