@@ -31,6 +31,7 @@ type loadTestOptions struct {
 	connections int
 	plan        string
 	gzip        bool
+	rate        int // requests per second; 0 runs a closed loop
 }
 
 // runLoadTest reads one plan and /livez as fast as the given number of
@@ -44,9 +45,11 @@ func runLoadTest(ctx context.Context, args []string, stdout io.Writer) error {
 		"base URL of a running server, such as http://127.0.0.1:8080; empty starts one on loopback with the bundled data in a temporary folder")
 	fs.DurationVar(&opts.duration, "duration", 10*time.Second, "how long each of the two attacks runs, such as 10s")
 	fs.IntVar(&opts.connections, "connections", 200,
-		"concurrent connections; each sends its next request as soon as the last one is answered")
+		"concurrent connections; without -rate each sends its next request as soon as the last one is answered")
 	fs.StringVar(&opts.plan, "plan", newburyportHighSIP, "id of the plan to read")
 	fs.BoolVar(&opts.gzip, "gzip", false, "send Accept-Encoding: gzip, so responses of 1 KiB or more come compressed")
+	fs.IntVar(&opts.rate, "rate", 0,
+		"requests per second sent whether or not earlier ones were answered, from up to -connections connections; 0 sends as fast as the connections allow")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -55,6 +58,9 @@ func runLoadTest(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if opts.connections < 1 {
 		return fmt.Errorf("invalid -connections %d: use 1 or more", opts.connections)
+	}
+	if opts.rate < 0 {
+		return fmt.Errorf("invalid -rate %d: use 0 for a closed loop or a positive number of requests per second", opts.rate)
 	}
 
 	base := strings.TrimRight(opts.url, "/")
@@ -164,16 +170,24 @@ func checkTarget(ctx context.Context, url string, header http.Header) error {
 	return nil
 }
 
-// attack sends requests to target from opts.connections workers, each
-// sending its next request when the last response arrives, for
-// opts.duration.
+// attack sends requests to target for opts.duration. Without a rate,
+// opts.connections workers each send the next request when the last
+// response arrives. With one, requests go out at that rate from up to
+// opts.connections workers, so latency is measured at a given load rather
+// than at saturation.
 func attack(ctx context.Context, name string, target vegeta.Target, opts loadTestOptions) (vegeta.Metrics, error) {
 	n := uint64(opts.connections)
 	attacker := vegeta.NewAttacker(vegeta.Workers(n), vegeta.MaxWorkers(n),
 		vegeta.Connections(opts.connections), vegeta.MaxConnections(opts.connections), vegeta.KeepAlive(true))
 	// A zero rate means as fast as the workers go, which with a fixed
 	// number of workers is a closed loop of that many connections.
-	results := attacker.Attack(vegeta.NewStaticTargeter(target), vegeta.Rate{}, opts.duration, name)
+	rate := vegeta.Rate{}
+	if opts.rate > 0 {
+		rate = vegeta.Rate{Freq: opts.rate, Per: time.Second}
+		attacker = vegeta.NewAttacker(vegeta.Workers(1), vegeta.MaxWorkers(n),
+			vegeta.Connections(opts.connections), vegeta.MaxConnections(opts.connections), vegeta.KeepAlive(true))
+	}
+	results := attacker.Attack(vegeta.NewStaticTargeter(target), rate, opts.duration, name)
 	var m vegeta.Metrics
 	for {
 		select {
@@ -199,8 +213,12 @@ func printMachine(w io.Writer, base string, opts loadTestOptions) {
 	if raw, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = strings.Join(strings.Fields(string(raw))[:3], " ")
 	}
-	fmt.Fprintf(w, "target %s, %d connections, %s per attack, Accept-Encoding %s\n",
-		base, opts.connections, opts.duration, map[bool]string{false: "identity", true: "gzip"}[opts.gzip])
+	pace := "as fast as the connections allow"
+	if opts.rate > 0 {
+		pace = fmt.Sprintf("%d requests/s", opts.rate)
+	}
+	fmt.Fprintf(w, "target %s, %d connections, %s, %s per attack, Accept-Encoding %s\n",
+		base, opts.connections, pace, opts.duration, map[bool]string{false: "identity", true: "gzip"}[opts.gzip])
 	fmt.Fprintf(w, "CPUs %d (GOMAXPROCS %d), load average %s before the run, %s %s/%s\n\n",
 		runtime.NumCPU(), runtime.GOMAXPROCS(0), load, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 }
