@@ -22,6 +22,8 @@ type ReadModel interface {
 	Sequence(kind, id string) uint64
 	CreatedAt(planID string) (time.Time, bool)
 	WaitFor(ctx context.Context, streamSeq uint64) error
+	// WaitForSequence blocks until an aggregate's event at seq is applied.
+	WaitForSequence(ctx context.Context, kind, id string, seq uint64) error
 	// StoredEvent returns an applied plan or level event by its id.
 	StoredEvent(id string) (domain.Event, bool)
 	// PlanEvent returns a plan's event by its aggregate sequence.
@@ -65,6 +67,16 @@ type Meta struct {
 	// same actor return the event the first attempt stored instead of
 	// storing another, however much later it comes and across restarts.
 	IdempotencyKey string
+	// Creates marks a command that starts a new aggregate. It states no
+	// expected sequence: decide reports an aggregate that already exists,
+	// and one created by another request at the same moment gets a
+	// conflict on the id.
+	Creates bool
+	// Commutative marks a command whose decision stays valid whatever other
+	// writers append meanwhile, such as one respondent's survey response.
+	// When Expected is nil, Execute folds the newer state and decides again
+	// after losing an append race, up to maxCommutativeAttempts times.
+	Commutative bool
 
 	eventID string // fixes the event id; see CreatePlan and replayed
 }
@@ -139,7 +151,7 @@ func (s *Service) expect(kind, id string, meta Meta, required bool) (uint64, err
 	if meta.Expected == nil {
 		if required {
 			return 0, domain.Errorf(domain.EPrecondition, "If-Match",
-				"state the version you are changing: send If-Match with the plan's ETag or expected_sequence %d", current)
+				"state the version you are changing: send If-Match with the %s's ETag or expected_sequence %d", kindName(kind), current)
 		}
 		return current, nil
 	}
@@ -332,3 +344,13 @@ func (s *Service) ChangePlan(ctx context.Context, meta Meta, planID string, deci
 
 // Lookup exposes the read model to decisions that check other aggregates.
 func (s *Service) Lookup() domain.Lookup { return s.read }
+
+// KeyedAggregateID returns the id a keyed creation that names no id gives
+// its new aggregate of kind, so a retry with the same key names the same
+// aggregate. It is empty without an idempotency key.
+func KeyedAggregateID(meta Meta, kind string) string {
+	if meta.IdempotencyKey == "" {
+		return ""
+	}
+	return keyedID(meta, kind)
+}

@@ -2,6 +2,8 @@ package commands
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/planledger/planledger/domain"
@@ -11,11 +13,18 @@ import (
 // command. state is nil and version 0 when the aggregate has no events yet.
 type Decide func(state domain.State, version uint64) ([]domain.Draft, error)
 
+// maxCommutativeAttempts bounds how often a commutative command decides
+// again after losing an append race. Each round stores at least one
+// competing change, so n writers racing on one aggregate all succeed when n
+// is at most this bound.
+const maxCommutativeAttempts = 64
+
 // Execute runs a command on an aggregate of a registered kind: it checks
 // the actor, replays a keyed retry, folds the current state, checks the
-// caller's expected sequence (required once the aggregate exists), lets
-// decide produce the events and appends them, several as one atomic batch.
-// It returns the last event stored.
+// caller's expected sequence (required once the aggregate exists, unless
+// meta.Creates or meta.Commutative says otherwise), lets decide produce the
+// events and appends them, several as one atomic batch. It returns the last
+// event stored.
 func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decide Decide) (Result, error) {
 	if err := checkActor(meta); err != nil {
 		return Result{}, err
@@ -26,11 +35,37 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 			return Result{Event: ev, Replayed: ok}, err
 		}
 	}
+	// Stores record instants to the microsecond, so a new event is never
+	// recorded before this truncated start.
+	started := s.now().UTC().Truncate(time.Microsecond)
+	retry := meta.Commutative && meta.Expected == nil
+	for attempt := 1; ; attempt++ {
+		res, err := s.executeOnce(ctx, meta, kind, id, decide)
+		var conflict *domain.ConflictError
+		if !retry || !errors.As(err, &conflict) {
+			return s.settle(meta, kind, id, started, res, err)
+		}
+		if attempt == maxCommutativeAttempts {
+			return Result{}, domain.Errorf(domain.EConflict, "",
+				"other changes to %s %s kept arriving while this one was tried %d times; send it again",
+				kindName(kind), id, attempt)
+		}
+		// The winner's event must be folded before deciding again, or the
+		// next attempt would state the same stale sequence.
+		if err := s.read.WaitForSequence(ctx, kind, id, conflict.Current); err != nil {
+			return Result{}, err
+		}
+	}
+}
+
+// executeOnce folds, decides and appends once.
+func (s *Service) executeOnce(ctx context.Context, meta Meta, kind, id string, decide Decide) (Result, error) {
 	state, version, err := s.read.CurrentAggregate(kind, id)
 	if err != nil {
 		return Result{}, err
 	}
-	expected, err := s.expect(kind, id, meta, version > 0)
+	required := version > 0 && !meta.Creates && !meta.Commutative
+	expected, err := s.expect(kind, id, meta, required)
 	if err != nil {
 		return Result{}, err
 	}
@@ -40,6 +75,11 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 	drafts, err := decide(state, version)
 	if err != nil {
 		return Result{}, err
+	}
+	if meta.Creates && version > 0 {
+		// The decisions of creating commands report an existing aggregate
+		// themselves; this catches one that does not.
+		return Result{}, domain.Errorf(domain.EConflict, "id", "%s %s already exists", kindName(kind), id)
 	}
 	switch len(drafts) {
 	case 0:
@@ -65,6 +105,43 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 		return Result{}, err
 	}
 	return Result{Event: last}, nil
+}
+
+// settle rewrites the outcomes of a race the read-model checks could not
+// see. A keyed retry that ran alongside its first attempt gets the event the
+// store kept, flagged as replayed. A creation that lost to another request
+// creating the same id gets a conflict on the id, not on If-Match.
+func (s *Service) settle(meta Meta, kind, id string, started time.Time, res Result, err error) (Result, error) {
+	var de *domain.Error
+	if meta.eventID != "" && errors.As(err, &de) && de.Code == domain.EConflict && de.Field == "event_id" {
+		// The store keeps event ids across aggregates, so the key was used
+		// for a change to another aggregate.
+		return Result{}, domain.Errorf(domain.EInvalid, "Idempotency-Key",
+			"this Idempotency-Key was already used for a change to another %s; use a new key for a different change", kindName(kind))
+	}
+	var conflict *domain.ConflictError
+	if meta.Creates && meta.Expected == nil && errors.As(err, &conflict) && conflict.Expected == 0 {
+		return Result{}, domain.Errorf(domain.EConflict, "id",
+			"%s %s was created by another request at the same moment", kindName(kind), id)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	// The store returns an event already stored under the keyed id instead
+	// of a new one. An event from another request, or recorded before this
+	// call began, is the first attempt's.
+	// NOTE: a retry that reuses the first attempt's X-Request-Id and starts
+	// before the first attempt is recorded is not flagged as replayed, but
+	// still stores nothing new.
+	if meta.eventID != "" && (res.Event.CorrelationID != meta.CorrelationID || res.Event.RecordedAt.Before(started)) {
+		res.Replayed = true
+	}
+	return res, nil
+}
+
+// kindName returns an aggregate kind as messages name it.
+func kindName(kind string) string {
+	return strings.ReplaceAll(kind, "_", "-")
 }
 
 // effectiveFromStart keeps a change from taking effect before its

@@ -326,6 +326,8 @@ func TestSurveyAnswerValidation(t *testing.T) {
 		{"likert as text", map[string]any{"use_of_time": "3"}, "answers/use_of_time"},
 		{"choice not offered", map[string]any{"focus_area": "Salaries"}, "answers/focus_area"},
 		{"text too long", map[string]any{"comment": strings.Repeat("x", domain.MaxAnswerText+1)}, "answers/comment"},
+		{"null only", map[string]any{"use_of_time": nil}, "answers/use_of_time"},
+		{"null beside an answer", map[string]any{"focus_area": "Use of time", "comment": nil}, "answers/comment"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -311,7 +311,12 @@ func parseAnswers(questions []Question, raw map[string]json.RawMessage) (map[str
 	for _, q := range questions {
 		field := "answers/" + q.ID
 		value, given := raw[q.ID]
-		if !given || string(value) == "null" {
+		if given && strings.TrimSpace(string(value)) == "null" {
+			// A null would store a response without this answer, replacing
+			// an earlier answer with nothing.
+			return nil, Errorf(EInvalid, field, "the answer to %s is null; answer it, or leave the question out", q.ID)
+		}
+		if !given {
 			if q.Required {
 				return nil, Errorf(EInvalid, field, "question %s is required", q.ID)
 			}

@@ -30,12 +30,24 @@ type QuestionResult struct {
 	Counts     []ValueCount `json:"counts,omitempty"`
 }
 
+// Reasons a group's answers are suppressed.
+const (
+	// SuppressedFewRespondents is primary suppression: the group has fewer
+	// than SurveyMinRespondents respondents.
+	SuppressedFewRespondents = "few_respondents"
+	// SuppressedComplementary is secondary suppression: the group has
+	// enough respondents, but the overall figures minus its figures would
+	// reveal a suppressed group's answers.
+	SuppressedComplementary = "complementary"
+)
+
 // GroupResult is the results of one targeted org, or of all of them.
-// Questions is empty when Suppressed.
+// Questions is empty when Suppressed, and Suppression then says why.
 type GroupResult struct {
 	OrgCode     string           `json:"org_code,omitempty"`
 	Respondents int              `json:"respondents"`
 	Suppressed  bool             `json:"suppressed"`
+	Suppression string           `json:"suppression,omitempty"`
 	Questions   []QuestionResult `json:"questions,omitempty"`
 }
 
@@ -49,7 +61,17 @@ type SurveyResults struct {
 
 // Results counts each respondent's latest response once, per targeted org
 // and overall. A group with fewer than SurveyMinRespondents respondents is
-// reported by its count alone.
+// reported by its count alone (primary suppression).
+//
+// Every respondent counts for exactly one targeted org, so the overall
+// figures minus the reported groups' figures are the figures of the
+// suppressed groups together. When those hold between 1 and
+// SurveyMinRespondents-1 respondents, the smallest reported group is
+// suppressed too (complementary suppression), ties going to the org listed
+// first. The suppressed groups then hold at least SurveyMinRespondents
+// respondents together. When no group is left to suppress, the overall
+// figures have fewer than SurveyMinRespondents respondents and are
+// suppressed themselves.
 func (s *Survey) Results() SurveyResults {
 	byOrg := map[string][]SurveyResponse{}
 	var all []SurveyResponse
@@ -63,13 +85,41 @@ func (s *Survey) Results() SurveyResults {
 	for _, code := range s.OrgCodes {
 		out.Orgs = append(out.Orgs, s.groupResult(code, byOrg[code]))
 	}
+	suppressComplement(out.Orgs)
 	return out
+}
+
+// suppressComplement applies complementary suppression to groups, whose
+// primary suppression is already set; see Results.
+func suppressComplement(groups []GroupResult) {
+	hidden := 0
+	for _, g := range groups {
+		if g.Suppressed {
+			hidden += g.Respondents
+		}
+	}
+	if hidden == 0 || hidden >= SurveyMinRespondents {
+		return
+	}
+	smallest := -1
+	for i, g := range groups {
+		if !g.Suppressed && (smallest < 0 || g.Respondents < groups[smallest].Respondents) {
+			smallest = i
+		}
+	}
+	if smallest < 0 {
+		return
+	}
+	// Every reported group has at least SurveyMinRespondents respondents,
+	// so one more suppressed group is enough.
+	g := &groups[smallest]
+	g.Suppressed, g.Suppression, g.Questions = true, SuppressedComplementary, nil
 }
 
 func (s *Survey) groupResult(code string, responses []SurveyResponse) GroupResult {
 	g := GroupResult{OrgCode: code, Respondents: len(responses)}
 	if len(responses) < SurveyMinRespondents {
-		g.Suppressed = true
+		g.Suppressed, g.Suppression = true, SuppressedFewRespondents
 		return g
 	}
 	for _, q := range s.Questions {

@@ -203,12 +203,8 @@ func (s *Server) handleLibraryAdd(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	if meta.Expected == nil {
-		// Stating the current version lets the decision report an id in
-		// use as such, instead of as a missing If-Match.
-		current := s.cfg.Read.Sequence(domain.KindLibrary, req.ID)
-		meta.Expected = &current
-	}
+	// The decision reports an id in use as such, not as a missing If-Match.
+	meta.Creates = true
 	res, err := s.cfg.Commands.Execute(r.Context(), meta, domain.KindLibrary, req.ID,
 		func(state domain.State, _ uint64) ([]domain.Draft, error) {
 			d, err := domain.DecideAddLibraryItem(state, req.LibraryItem, catalog())

@@ -175,6 +175,7 @@ func (s *Server) handleReviewSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	level := s.districtLevel(req.DistrictCode, meta.EffectiveAt)
 	read := s.cfg.Read
+	meta.Creates = true
 	res, err := s.cfg.Commands.Execute(r.Context(), meta, domain.KindReview, req.ID,
 		func(state domain.State, _ uint64) ([]domain.Draft, error) {
 			if state != nil {
@@ -377,6 +378,13 @@ func (s *Server) handleFactualAccuracy(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeProblem(w, r, err)
+		return
+	}
+	// An empty list records that the district found no errors, so a
+	// missing or null list must not be read as one.
+	if req.Comments == nil {
+		writeProblem(w, r, domain.Errorf(domain.EInvalid, "comments",
+			"comments is required: send the district's comments, or [] when it found no factual errors"))
 		return
 	}
 	s.changeReview(w, r, domain.PermCommentReview, req.planEdit, http.StatusOK, func(rv *domain.Review, _ string) (domain.Draft, error) {

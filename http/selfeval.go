@@ -111,14 +111,10 @@ func (s *Server) handleSelfEvaluationStart(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	look := s.cfg.Commands.Lookup()
-	// Check before Execute, which would ask for If-Match on an id in use
-	// instead of reporting the duplicate.
 	id := domain.SelfEvaluationID(req.DistrictCode, req.Year)
-	existing, _ := s.cfg.Read.SelfEvaluation(id)
-	if _, err := domain.DecideStartSelfEvaluation(req.StartSelfEvaluation, existing, look); err != nil {
-		writeProblem(w, r, err)
-		return
-	}
+	// The decision reports an id in use, after Execute has replayed a
+	// keyed retry.
+	meta.Creates = true
 	res, err := s.cfg.Commands.Execute(r.Context(), meta, domain.KindSelfEvaluation, id,
 		func(state domain.State, _ uint64) ([]domain.Draft, error) {
 			current, _ := state.(*domain.SelfEvaluation)

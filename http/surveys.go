@@ -14,11 +14,6 @@ import (
 	"github.com/planledger/planledger/projections"
 )
 
-// maxAnswerAttempts bounds the retries of a response that lost a race with
-// another respondent's. Responses of different respondents do not depend
-// on each other, so a retry on the newer version is always valid.
-const maxAnswerAttempts = 5
-
 func (s *Server) registerSurveyRoutes(r *mux.Router) {
 	r.HandleFunc("/v1/surveys", s.handleSurveyList).Methods(http.MethodGet)
 	r.HandleFunc("/v1/surveys", s.handleSurveyIssue).Methods(http.MethodPost)
@@ -167,6 +162,10 @@ func (s *Server) handleSurveyIssue(w http.ResponseWriter, r *http.Request) {
 	}
 
 	c := req.IssueSurvey
+	if c.ID == "" {
+		// A keyed retry must name the survey its first attempt issued.
+		c.ID = commands.KeyedAggregateID(meta, domain.KindSurvey)
+	}
 	if c.ID, err = domain.NormalizeSurveyID(c.ID); err != nil {
 		writeProblem(w, r, err)
 		return
@@ -185,9 +184,8 @@ func (s *Server) handleSurveyIssue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// As for a new library item, an id in use is reported by the decision.
-	current := s.cfg.Read.Sequence(domain.KindSurvey, c.ID)
-	meta.Expected = &current
+	// An id in use is reported by the decision.
+	meta.Creates = true
 	item, err := s.libraryItem(c.InstrumentID)
 	if err != nil {
 		writeProblem(w, r, prefixNotFound(err, "instrument_id"))
@@ -246,25 +244,20 @@ func (s *Server) handleSurveyAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	var res commands.Result
-	for attempt := 1; ; attempt++ {
-		current := s.cfg.Read.Sequence(domain.KindSurvey, id)
-		meta.Expected = &current
-		res, err = s.cfg.Commands.Execute(r.Context(), meta, domain.KindSurvey, id,
-			func(state domain.State, _ uint64) ([]domain.Draft, error) {
-				survey, _ := state.(*domain.Survey)
-				if survey == nil {
-					return nil, domain.Errorf(domain.ENotFound, "id", "survey %s not found", id)
-				}
-				d, err := domain.DecideAnswerSurvey(survey, principal, org, req.Answers, time.Now())
-				return []domain.Draft{d}, err
-			})
-		var conflict *domain.ConflictError
-		if errors.As(err, &conflict) && attempt < maxAnswerAttempts {
-			continue
-		}
-		break
-	}
+	// Responses of different respondents do not depend on each other, so
+	// Execute decides again when another response was stored first. Two
+	// racing responses by one respondent are both stored, the later
+	// replacing the earlier.
+	meta.Commutative = true
+	res, err := s.cfg.Commands.Execute(r.Context(), meta, domain.KindSurvey, id,
+		func(state domain.State, _ uint64) ([]domain.Draft, error) {
+			survey, _ := state.(*domain.Survey)
+			if survey == nil {
+				return nil, domain.Errorf(domain.ENotFound, "id", "survey %s not found", id)
+			}
+			d, err := domain.DecideAnswerSurvey(survey, principal, org, req.Answers, time.Now())
+			return []domain.Draft{d}, err
+		})
 	if err != nil {
 		writeWriteError(w, r, err, nil)
 		return

@@ -271,6 +271,27 @@ func (p *Projector) WaitFor(ctx context.Context, streamSeq uint64) error {
 	}
 }
 
+// WaitForSequence blocks until the aggregate kind/id has applied its event
+// at sequence seq, or until ctx ends. A writer that lost an append race
+// waits here for the winner's event before it decides again.
+func (p *Projector) WaitForSequence(ctx context.Context, kind, id string, seq uint64) error {
+	key := kind + "/" + id
+	for {
+		p.mu.RLock()
+		done, changed := p.sequences[key] >= seq, p.changed
+		p.mu.RUnlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return domain.Errorf(domain.EUnavailable, "",
+				"read model has not caught up to %s %s sequence %d yet: %v", kind, id, seq, ctx.Err())
+		}
+	}
+}
+
 // Org returns a registered org.
 func (p *Projector) Org(code string) (domain.Org, bool) {
 	p.mu.RLock()
