@@ -37,7 +37,7 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	nc, err := nats.Connect(app.embedded.ClientURL())
+	nc, err := nats.Connect(app.embedded.ClientURL(), app.embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestStartPastUndecodableMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(app.embedded.ClientURL())
+	nc, err := nats.Connect(app.embedded.ClientURL(), app.embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatal(err)
 	}
