@@ -75,6 +75,11 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The subscription must reach the server before the write, which goes
+	// through planledger's own connection.
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	// Version 3, written by this build: the 2022 removal of Morgan's status.
 	res, err := svc.ChangeLevel(ctx, commands.Meta{Actor: "dese-staff"}, domain.ChangeLevel{OrgCode: code,
 		Scheme: domain.SchemeAccountability, Designation: domain.DesignationStatusRemoved,
