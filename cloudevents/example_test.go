@@ -16,7 +16,11 @@ import (
 // the stream, as a program outside planledger would, with nats.go and the
 // CloudEvents SDK only. docs/cloudevents.md shows the same code.
 func Example_consume() {
-	nc, err := nats.Connect("nats://127.0.0.1:4222")
+	reader, err := nats.NkeyOptionFromSeed("planledger-data/nats-reader.nk")
+	if err != nil {
+		log.Fatal(err)
+	}
+	nc, err := nats.Connect("nats://127.0.0.1:4222", reader)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -68,7 +72,11 @@ func Example_consume() {
 // the stream stored on or after an instant. A durable consumer keeps its
 // position on the server, so the program resumes where it acknowledged.
 func Example_startAtTime() {
-	nc, err := nats.Connect("nats://127.0.0.1:4222")
+	reader, err := nats.NkeyOptionFromSeed("planledger-data/nats-reader.nk")
+	if err != nil {
+		log.Fatal(err)
+	}
+	nc, err := nats.Connect("nats://127.0.0.1:4222", reader)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func startEnv(t *testing.T) *env {
 		t.Fatalf("StartEmbedded: %v", err)
 	}
 	t.Cleanup(server.Shutdown)
-	nc, err := nats.Connect(server.ClientURL())
+	nc, err := nats.Connect(server.ClientURL(), server.Credentials().AdminOption())
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

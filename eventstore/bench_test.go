@@ -69,7 +69,7 @@ func startBenchEnv(b *testing.B, syncAlways bool) *benchEnv {
 		b.Fatalf("StartEmbedded: %v", err)
 	}
 	b.Cleanup(server.Shutdown)
-	nc, err := nats.Connect(server.ClientURL())
+	nc, err := nats.Connect(server.ClientURL(), server.Credentials().AdminOption())
 	if err != nil {
 		b.Fatalf("connect to %s: %v", server.ClientURL(), err)
 	}

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 )
 
 // Defaults for EmbeddedConfig.
@@ -79,6 +81,7 @@ type EmbeddedConfig struct {
 type Embedded struct {
 	server   *server.Server
 	storeDir string
+	creds    Credentials
 	lock     *storeLock
 	log      *slog.Logger
 	once     sync.Once
@@ -88,6 +91,12 @@ type Embedded struct {
 // in this process and waits until it accepts client connections. When the
 // folder is already locked it returns a *StoreDirInUseError at once. Only
 // unix systems take the lock.
+//
+// Every client must sign in with one of two nkeys whose seeds StartEmbedded
+// creates in the store folder on first start: the admin user, which may do
+// anything, and the read-only user of ReaderPermissions. Without them any
+// local process could append events or delete the stream through the JetStream
+// API.
 func StartEmbedded(cfg EmbeddedConfig) (embedded *Embedded, err error) {
 	if cfg.StoreDir == "" {
 		return nil, errors.New("start embedded nats-server: store directory is required")
@@ -120,7 +129,18 @@ func StartEmbedded(cfg EmbeddedConfig) (embedded *Embedded, err error) {
 		}
 	}()
 
+	creds, err := loadOrCreateCredentials(cfg.StoreDir, logger)
+	if err != nil {
+		return nil, fmt.Errorf("start embedded nats-server: %w", err)
+	}
+
 	opts := &server.Options{
+		// NoAuthUser stays empty, so a connection without a key is rejected
+		// rather than signed in as some default user.
+		Nkeys: []*server.NkeyUser{
+			{Nkey: creds.admin},
+			{Nkey: creds.reader, Permissions: ReaderPermissions()},
+		},
 		ServerName: cfg.ServerName,
 		Host:       host,
 		Port:       port,
@@ -157,8 +177,55 @@ func StartEmbedded(cfg EmbeddedConfig) (embedded *Embedded, err error) {
 	}
 
 	logger.Info("embedded nats-server started",
-		"client_url", ns.ClientURL(), "store_dir", cfg.StoreDir, "sync_always", cfg.SyncAlways)
-	return &Embedded{server: ns, storeDir: cfg.StoreDir, lock: lock, log: logger}, nil
+		"client_url", ns.ClientURL(), "store_dir", cfg.StoreDir, "sync_always", cfg.SyncAlways,
+		"reader_nkey_file", creds.files.ReaderSeedFile)
+	return &Embedded{server: ns, storeDir: cfg.StoreDir, creds: creds.files, lock: lock, log: logger}, nil
+}
+
+// credentials are the public keys of the embedded server's users and the
+// seed files they come from.
+type credentials struct {
+	admin, reader string
+	files         Credentials
+}
+
+func loadOrCreateCredentials(dir string, logger *slog.Logger) (credentials, error) {
+	c := credentials{files: Credentials{
+		AdminSeedFile:  filepath.Join(dir, AdminSeedFileName),
+		ReaderSeedFile: filepath.Join(dir, ReaderSeedFileName),
+	}}
+	for _, user := range []struct {
+		path   string
+		public *string
+	}{{c.files.AdminSeedFile, &c.admin}, {c.files.ReaderSeedFile, &c.reader}} {
+		public, created, err := loadOrCreateSeed(user.path)
+		if err != nil {
+			return credentials{}, err
+		}
+		if created {
+			logger.Info("created nats user key", "path", user.path, "public_key", public)
+		}
+		*user.public = public
+	}
+	return c, nil
+}
+
+// Credentials returns the paths of the seed files of the admin and the
+// read-only user.
+func (e *Embedded) Credentials() Credentials {
+	return e.creds
+}
+
+// Connect opens an in-process connection signed in as the admin user. It
+// does not go through the client port, so it works whatever the listen
+// address, and the admin seed is read from the store folder, never sent.
+func (e *Embedded) Connect(options ...nats.Option) (*nats.Conn, error) {
+	options = append([]nats.Option{nats.InProcessServer(e.server), e.creds.AdminOption()}, options...)
+	nc, err := nats.Connect("", options...)
+	if err != nil {
+		return nil, fmt.Errorf("connect in process to the embedded nats-server: %w", err)
+	}
+	return nc, nil
 }
 
 // ClientURL returns the URL clients connect to, with the actual port when

@@ -64,7 +64,7 @@ func mustStartServerIn(tb testing.TB, dir string) (*eventstore.Embedded, *nats.C
 	}
 	tb.Cleanup(server.Shutdown)
 
-	nc, err := nats.Connect(server.ClientURL())
+	nc, err := nats.Connect(server.ClientURL(), server.Credentials().AdminOption())
 	if err != nil {
 		tb.Fatalf("connect to %s: %v", server.ClientURL(), err)
 	}

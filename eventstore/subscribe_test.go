@@ -278,7 +278,7 @@ func TestSubscribeSurvivesServerRestart(t *testing.T) {
 		t.Fatalf("parse port %q: %v", u.Port(), err)
 	}
 
-	nc, err := nats.Connect(first.ClientURL(), nats.ReconnectWait(50*time.Millisecond), nats.MaxReconnects(-1))
+	nc, err := nats.Connect(first.ClientURL(), first.Credentials().AdminOption(), nats.ReconnectWait(50*time.Millisecond), nats.MaxReconnects(-1))
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

@@ -42,7 +42,7 @@ func newStoreServer(t *testing.T) *storeServer {
 		t.Fatalf("start embedded nats-server: %v", err)
 	}
 	t.Cleanup(server.Shutdown)
-	nc, err := nats.Connect(server.ClientURL())
+	nc, err := nats.Connect(server.ClientURL(), server.Credentials().AdminOption())
 	if err != nil {
 		t.Fatalf("connect to %s: %v", server.ClientURL(), err)
 	}

@@ -73,7 +73,7 @@ func startBundledStore() (*bundledStore, func(), error) {
 		return nil, nil, err
 	}
 	stop := func() { server.Shutdown(); os.RemoveAll(dir) }
-	nc, err := nats.Connect(server.ClientURL())
+	nc, err := nats.Connect(server.ClientURL(), server.Credentials().AdminOption())
 	if err != nil {
 		stop()
 		return nil, nil, err

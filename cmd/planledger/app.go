@@ -76,19 +76,35 @@ func (a *App) open(ctx context.Context) error {
 			return fmt.Errorf("start embedded NATS in %s: %w", a.cfg.DataDir, err)
 		}
 		url = a.embedded.ClientURL()
-		a.log.Info("embedded nats started", "url", url, "store_dir", a.cfg.DataDir, "sync_always", a.cfg.SyncAlways)
+		a.log.Info("embedded nats started", "url", url, "store_dir", a.cfg.DataDir, "sync_always", a.cfg.SyncAlways,
+			"reader_nkey_file", a.embedded.Credentials().ReaderSeedFile)
 	}
 
 	a.closed = make(chan struct{})
-	nc, err := nats.Connect(url, nats.Name("planledger"), nats.MaxReconnects(-1),
+	options := []nats.Option{nats.Name("planledger"), nats.MaxReconnects(-1),
 		nats.ClosedHandler(func(*nats.Conn) { close(a.closed) }),
 		nats.DisconnectErrHandler(a.logDisconnect),
-		nats.ReconnectHandler(func(c *nats.Conn) { a.log.Info("nats reconnected", "url", c.ConnectedUrl()) }))
+		nats.ReconnectHandler(func(c *nats.Conn) { a.log.Info("nats reconnected", "url", c.ConnectedUrl()) })}
+	var nc *nats.Conn
+	var err error
+	if a.embedded != nil {
+		nc, err = a.embedded.Connect(options...)
+	} else {
+		var credentials []nats.Option
+		credentials, err = a.cfg.natsCredentials()
+		if err != nil {
+			return err
+		}
+		nc, err = nats.Connect(url, append(options, credentials...)...)
+	}
 	if err != nil {
-		return fmt.Errorf("connect to NATS at %s: %w", url, err)
+		return fmt.Errorf("connect to NATS at %s: %w", redactURL(url), err)
 	}
 	a.nc = nc
 
+	if err := a.checkStreamNotDeleted(ctx); err != nil {
+		return err
+	}
 	a.Store, err = eventstore.Open(ctx, nc, eventstore.StoreConfig{
 		Replicas:        a.cfg.Replicas,
 		DefaultReplicas: a.cfg.defaultReplicas(),
@@ -97,9 +113,12 @@ func (a *App) open(ctx context.Context) error {
 	})
 	if err != nil {
 		if isReplicasNotSupported(err) {
-			return fmt.Errorf("open event stream: the NATS server at %s is not clustered, so pass -replicas 1: %w", url, err)
+			return fmt.Errorf("open event stream: the NATS server at %s is not clustered, so pass -replicas 1: %w", redactURL(url), err)
 		}
 		return fmt.Errorf("open event stream: %w", err)
+	}
+	if err := a.markStreamCreated(); err != nil {
+		return err
 	}
 	a.Read = projections.New(a.log)
 	return nil

@@ -136,12 +136,12 @@ func TestImportAgainstRunningEmbedded(t *testing.T) {
 	first := openTestApp(t, Config{DataDir: t.TempDir(), NATSListen: "127.0.0.1:-1"}, discardLogger())
 	url := first.embedded.ClientURL()
 
-	second := openTestApp(t, Config{NATSURL: url}, discardLogger())
+	second := openTestApp(t, Config{NATSURL: url, NATSNkey: first.embedded.Credentials().AdminSeedFile}, discardLogger())
 	if second.embedded != nil {
 		t.Error("second App started an embedded server although -nats was set")
 	}
 
-	nc, err := nats.Connect(url)
+	nc, err := nats.Connect(url, first.embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatalf("connect to %s: %v", url, err)
 	}
@@ -170,7 +170,7 @@ func TestExternalSingleServerSuggestsReplicas(t *testing.T) {
 	}
 	t.Cleanup(ext.Shutdown)
 
-	app, err := OpenApp(context.Background(), Config{NATSURL: ext.ClientURL()}, discardLogger())
+	app, err := OpenApp(context.Background(), Config{NATSURL: ext.ClientURL(), NATSNkey: ext.Credentials().AdminSeedFile}, discardLogger())
 	if err == nil {
 		app.Close()
 		t.Fatal("OpenApp created a 3-replica stream on a single server, want an error")
@@ -222,7 +222,7 @@ func TestServerLossLogsDisconnectWarning(t *testing.T) {
 	}
 	t.Cleanup(ext.Shutdown)
 	logs := &recordingHandler{}
-	openTestApp(t, Config{NATSURL: ext.ClientURL(), Replicas: 1}, slog.New(logs))
+	openTestApp(t, Config{NATSURL: ext.ClientURL(), NATSNkey: ext.Credentials().AdminSeedFile, Replicas: 1}, slog.New(logs))
 
 	ext.Shutdown()
 	deadline := time.Now().Add(10 * time.Second)

@@ -209,7 +209,7 @@ func TestCloudEventsOutsideConsumer(t *testing.T) {
 	// Phase 1: the log, written while a core NATS subscriber follows the
 	// live subjects.
 	srv, base := startCloudEventsServer(t, dir, false)
-	nc, err := nats.Connect(srv.app.embedded.ClientURL())
+	nc, err := nats.Connect(srv.app.embedded.ClientURL(), srv.app.embedded.Credentials().ReaderOption())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestCloudEventsOutsideConsumer(t *testing.T) {
 	restarted := time.Now()
 	srv, base = startCloudEventsServer(t, dir, true)
 	defer srv.Close(context.Background())
-	nc, err = nats.Connect(srv.app.embedded.ClientURL())
+	nc, err = nats.Connect(srv.app.embedded.ClientURL(), srv.app.embedded.Credentials().ReaderOption())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,12 +17,18 @@ type Config struct {
 	Listen     string
 	NATSURL    string
 	NATSListen string
-	Replicas   int
-	SyncAlways bool
-	Bundled    bool
-	LogLevel   string
-	LogFormat  string
-	Shutdown   time.Duration
+	// NATSCreds and NATSNkey sign in to the -nats cluster.
+	NATSCreds string
+	NATSNkey  string
+	// AllowNewStream lets the store start with a new, empty event stream
+	// where signs show the old one was deleted.
+	AllowNewStream bool
+	Replicas       int
+	SyncAlways     bool
+	Bundled        bool
+	LogLevel       string
+	LogFormat      string
+	Shutdown       time.Duration
 	// ReadyMaxLag is how many events the read model may trail the stream
 	// while /readyz still reports ready.
 	ReadyMaxLag int
@@ -53,6 +59,13 @@ func (c *Config) bindFlags(fs *flag.FlagSet, withHTTP bool) {
 		"URL of an external NATS cluster, e.g. nats://n1:4222,nats://n2:4222; empty starts the embedded server (PLANLEDGER_NATS)")
 	fs.StringVar(&c.NATSListen, "nats-listen", env("PLANLEDGER_NATS_LISTEN", "127.0.0.1:4222"),
 		"host:port the embedded NATS server listens on for subscribers; port -1 picks a free one (PLANLEDGER_NATS_LISTEN)")
+	fs.StringVar(&c.NATSCreds, "nats-creds", env("PLANLEDGER_NATS_CREDS", ""),
+		"credentials file (user JWT and nkey seed) that signs in to the -nats server (PLANLEDGER_NATS_CREDS)")
+	fs.StringVar(&c.NATSNkey, "nats-nkey", env("PLANLEDGER_NATS_NKEY", ""),
+		"nkey seed file that signs in to the -nats server, such as nats-admin.nk in a running embedded server's "+
+			"data folder (PLANLEDGER_NATS_NKEY)")
+	fs.BoolVar(&c.AllowNewStream, "allow-new-stream", c.envBool("PLANLEDGER_ALLOW_NEW_STREAM", false),
+		"start with a new, empty event stream even though the store shows the old one was deleted (PLANLEDGER_ALLOW_NEW_STREAM)")
 	fs.IntVar(&c.Replicas, "replicas", c.envInt("PLANLEDGER_REPLICAS", 0),
 		"stream replicas: 0, 1, 3 or 5. 0 keeps an existing stream's count and creates a new stream with 1 on the embedded server or 3 with -nats (PLANLEDGER_REPLICAS)")
 	fs.BoolVar(&c.SyncAlways, "sync-always", c.envBool("PLANLEDGER_SYNC_ALWAYS", true),
@@ -91,6 +104,10 @@ func (c *Config) validate() error {
 	}
 	if c.NATSURL == "" && strings.TrimSpace(c.DataDir) == "" {
 		return fmt.Errorf("invalid -data: the embedded store needs a folder; set -data or PLANLEDGER_DATA")
+	}
+	if c.NATSURL == "" && (c.NATSCreds != "" || c.NATSNkey != "") {
+		return fmt.Errorf("invalid -nats-creds or -nats-nkey: they sign in to the server named by -nats, " +
+			"and the embedded server signs planledger in itself")
 	}
 	switch c.Replicas {
 	case 0, 1, 3, 5:

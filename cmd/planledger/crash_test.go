@@ -419,7 +419,7 @@ func readStoredLog(t *testing.T, dir string) *storedLog {
 		t.Fatalf("start embedded NATS on %s: %v", dir, err)
 	}
 	defer embedded.Shutdown()
-	nc, err := nats.Connect(embedded.ClientURL())
+	nc, err := nats.Connect(embedded.ClientURL(), embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatalf("connect to %s: %v", embedded.ClientURL(), err)
 	}

@@ -172,7 +172,7 @@ func TestEndToEnd(t *testing.T) {
 
 	// Follow level changes as a plain NATS subscriber would, on the live
 	// subjects, which carry only events the stream stored.
-	nc, err := nats.Connect(srv.app.embedded.ClientURL())
+	nc, err := nats.Connect(srv.app.embedded.ClientURL(), srv.app.embedded.Credentials().ReaderOption())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestExternalNATSServer(t *testing.T) {
 	}
 	defer ext.Shutdown()
 
-	cfg := Config{NATSURL: ext.ClientURL(), Listen: "127.0.0.1:0", Replicas: 1, Bundled: true,
+	cfg := Config{NATSURL: ext.ClientURL(), NATSNkey: ext.Credentials().AdminSeedFile, Listen: "127.0.0.1:0", Replicas: 1, Bundled: true,
 		LogLevel: "warn", LogFormat: "text", AuthSecretFile: writeSecretFile(t)}
 	srv, err := startServer(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -493,7 +493,7 @@ func TestExternalNATSServer(t *testing.T) {
 
 	// A separate program replays every level change from the start with an
 	// ordered consumer, as the README shows, and gets what the API lists.
-	nc, err := nats.Connect(ext.ClientURL())
+	nc, err := nats.Connect(ext.ClientURL(), ext.Credentials().ReaderOption())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	nc, err := nats.Connect(app.embedded.ClientURL())
+	nc, err := nats.Connect(app.embedded.ClientURL(), app.embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +73,11 @@ func TestReplayEveryLevelSchemaVersion(t *testing.T) {
 
 	live, err := nc.SubscribeSync(eventstore.LiveSubject(domain.KindLevel, code))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The subscription must reach the server before the write, which goes
+	// through planledger's own connection.
+	if err := nc.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	// Version 3, written by this build: the 2022 removal of Morgan's status.
@@ -143,7 +148,7 @@ func TestStartPastUndecodableMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := nats.Connect(app.embedded.ClientURL())
+	nc, err := nats.Connect(app.embedded.ClientURL(), app.embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,9 +88,9 @@ func (b *syncBuffer) String() string {
 
 // storedMessages returns the data and headers of every message in the
 // event stream, up to stream sequence last, as text.
-func storedMessages(t *testing.T, url string, last uint64) []string {
+func storedMessages(t *testing.T, embedded *eventstore.Embedded, last uint64) []string {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	nc, err := nats.Connect(embedded.ClientURL(), embedded.Credentials().ReaderOption())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +355,7 @@ func TestSignInEnforcedEndToEnd(t *testing.T) {
 		if !strings.Contains(text, `"auth_error":"unauthenticated: Authorization: token rejected: expired`) {
 			t.Errorf("no request log line gives the reason an expired token was rejected")
 		}
-		messages := storedMessages(t, srv.app.embedded.ClientURL(), uint64(appliedSeq(t, base)))
+		messages := storedMessages(t, srv.app.embedded, uint64(appliedSeq(t, base)))
 		for _, m := range messages {
 			if leaks(m) {
 				t.Fatalf("a stored event contains a token: %.200s", m)

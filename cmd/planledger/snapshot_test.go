@@ -149,7 +149,7 @@ func withBareStore(t *testing.T, dir string, fn func(ctx context.Context, store 
 		t.Fatalf("StartEmbedded: %v", err)
 	}
 	defer server.Shutdown()
-	nc, err := nats.Connect(server.ClientURL())
+	nc, err := nats.Connect(server.ClientURL(), server.Credentials().AdminOption())
 	if err != nil {
 		t.Fatal(err)
 	}

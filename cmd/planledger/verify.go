@@ -94,12 +94,21 @@ func connectStore(cfg Config, log *slog.Logger) (nc *nats.Conn, closeStore func(
 		}
 		url = embedded.ClientURL()
 	}
-	nc, err = nats.Connect(url, nats.Name("planledger verify"))
+	if embedded != nil {
+		nc, err = embedded.Connect(nats.Name("planledger verify"))
+	} else {
+		var credentials []nats.Option
+		credentials, err = cfg.natsCredentials()
+		if err != nil {
+			return nil, nil, err
+		}
+		nc, err = nats.Connect(url, append(credentials, nats.Name("planledger verify"))...)
+	}
 	if err != nil {
 		if embedded != nil {
 			embedded.Shutdown()
 		}
-		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
+		return nil, nil, fmt.Errorf("connect to NATS at %s: %w", redactURL(url), err)
 	}
 	return nc, func() {
 		nc.Close()

@@ -100,9 +100,10 @@ type tamperLog struct {
 	js jetstream.JetStream
 }
 
-func newTamperLog(t *testing.T, url string) *tamperLog {
+func newTamperLog(t *testing.T, embedded *eventstore.Embedded) *tamperLog {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	url := embedded.ClientURL()
+	nc, err := nats.Connect(url, embedded.Credentials().AdminOption())
 	if err != nil {
 		t.Fatalf("connect to %s: %v", url, err)
 	}
@@ -185,7 +186,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 	if err != nil {
 		t.Fatalf("OpenApp: %v", err)
 	}
-	raw := newTamperLog(t, app.embedded.ClientURL())
+	raw := newTamperLog(t, app.embedded)
 	subject := func(code string) string { return eventstore.Subject(domain.KindLevel, code) }
 	const (
 		edited, removed, reordered, duplicate = "00010001", "00010002", "00010003", "00010004"
@@ -302,7 +303,7 @@ func TestVerifyReportsTampering(t *testing.T) {
 func TestVerifyUnchainedEventsPass(t *testing.T) {
 	dir := t.TempDir()
 	app := openTestApp(t, Config{DataDir: dir, NATSListen: "127.0.0.1:-1"}, discardLogger())
-	raw := newTamperLog(t, app.embedded.ClientURL())
+	raw := newTamperLog(t, app.embedded)
 	chained := appendLevels(t, app.Store, "00020001", 1)[0]
 	for seq := uint64(1); seq <= 2; seq++ {
 		old := chained
@@ -311,7 +312,7 @@ func TestVerifyUnchainedEventsPass(t *testing.T) {
 	}
 
 	// The App is running, so verify reaches its store through -nats.
-	out, err := verifyOutput(t, "-nats", app.embedded.ClientURL())
+	out, err := verifyOutput(t, "-nats", app.embedded.ClientURL(), "-nats-nkey", app.embedded.Credentials().AdminSeedFile)
 	if err != nil {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}
@@ -395,7 +396,8 @@ func TestVerifyPDF(t *testing.T) {
 		}
 	}()
 	url := srv.app.embedded.ClientURL()
-	out, err = verifyOutput(t, "-nats", url, "--pdf", original)
+	nkey := srv.app.embedded.Credentials().AdminSeedFile
+	out, err = verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "--pdf", original)
 	if err != nil || out != matches {
 		t.Fatalf("verify --pdf on the running server: error %v, output %q, want %q", err, out, matches)
 	}
@@ -408,7 +410,7 @@ func TestVerifyPDF(t *testing.T) {
 			hash[0] = '0'
 		}
 		forged := writePDF(t, "forged.pdf", withXMPProperty(t, printed.body, "chain_hash", string(hash)))
-		out, err := verifyOutput(t, "-nats", url, "-pdf", forged)
+		out, err := verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", forged)
 		if !errors.Is(err, errVerifyFailed) {
 			t.Fatalf("error = %v, want errVerifyFailed; output:\n%s", err, out)
 		}
@@ -424,7 +426,7 @@ func TestVerifyPDF(t *testing.T) {
 
 	t.Run("version not in log", func(t *testing.T) {
 		forged := writePDF(t, "later.pdf", withXMPProperty(t, printed.body, "plan_version", "999"))
-		out, err := verifyOutput(t, "-nats", url, "-pdf", forged)
+		out, err := verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", forged)
 		if !errors.Is(err, errVerifyFailed) {
 			t.Fatalf("error = %v, want errVerifyFailed; output:\n%s", err, out)
 		}
@@ -436,7 +438,7 @@ func TestVerifyPDF(t *testing.T) {
 	t.Run("unknown plan", func(t *testing.T) {
 		const unknown = "00000000-0000-4000-8000-000000000000"
 		forged := writePDF(t, "unknown.pdf", withXMPProperty(t, printed.body, "plan_id", unknown))
-		out, err := verifyOutput(t, "-nats", url, "-pdf", forged)
+		out, err := verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", forged)
 		if !errors.Is(err, errVerifyFailed) {
 			t.Fatalf("error = %v, want errVerifyFailed; output:\n%s", err, out)
 		}
@@ -447,7 +449,7 @@ func TestVerifyPDF(t *testing.T) {
 
 	t.Run("bytes added after the end", func(t *testing.T) {
 		forged := writePDF(t, "longer.pdf", append(bytes.Clone(printed.body), '\n'))
-		out, err := verifyOutput(t, "-nats", url, "-pdf", forged)
+		out, err := verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", forged)
 		if !errors.Is(err, errVerifyFailed) {
 			t.Fatalf("error = %v, want errVerifyFailed; output:\n%s", err, out)
 		}
@@ -462,7 +464,7 @@ func TestVerifyPDF(t *testing.T) {
 
 	t.Run("a PDF from elsewhere", func(t *testing.T) {
 		plain := writePDF(t, "plain.pdf", []byte("%PDF-1.3\n%%EOF\n"))
-		_, err := verifyOutput(t, "-nats", url, "-pdf", plain)
+		_, err := verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", plain)
 		if !errors.Is(err, pdf.ErrNoMetadata) {
 			t.Errorf("error = %v, want pdf.ErrNoMetadata", err)
 		}
@@ -470,7 +472,7 @@ func TestVerifyPDF(t *testing.T) {
 
 	// Tamper with the log: a copy of the plan's second event with another
 	// title, stored with a raw publish.
-	raw := newTamperLog(t, url)
+	raw := newTamperLog(t, srv.app.embedded)
 	planSubject := eventstore.Subject(domain.KindPlan, sipID)
 	second, err := srv.app.Store.Load(context.Background(), domain.KindPlan, sipID)
 	if err != nil {
@@ -483,7 +485,7 @@ func TestVerifyPDF(t *testing.T) {
 	}
 	tamperedAt := raw.publishEvent(planSubject, copied)
 
-	out, err = verifyOutput(t, "-nats", url, "-pdf", original)
+	out, err = verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", original)
 	if !errors.Is(err, errVerifyFailed) {
 		t.Fatalf("verify -pdf after tampering: error = %v, want errVerifyFailed; output:\n%s", err, out)
 	}
