@@ -3,6 +3,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -263,7 +264,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return domain.Errorf(domain.EInvalid, "Content-Type", "send the body as application/json, not %s", ct)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
@@ -271,7 +276,68 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if dec.More() {
 		return domain.Errorf(domain.EInvalid, "body", "invalid body: it contains more than one JSON value; send one object")
 	}
-	return nil
+	return checkBodyText(body)
+}
+
+// checkBodyText runs domain.CheckText on every string in a decoded body,
+// named by its JSON path such as "sections/0/text". Checking here covers
+// every write, whose free text all arrives as JSON strings.
+func checkBodyText(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	// One frame per open object or array: the current key or element
+	// index, with key "" while an object waits for its next key.
+	type frame struct {
+		array bool
+		key   string
+		index int
+	}
+	var stack []frame
+	name := func() string {
+		parts := make([]string, len(stack))
+		for i, f := range stack {
+			parts[i] = f.key
+		}
+		return strings.Join(parts, "/")
+	}
+	// endValue makes the innermost object, if any, wait for its next key.
+	endValue := func() {
+		if n := len(stack); n > 0 && !stack[n-1].array {
+			stack[n-1].key = ""
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return decodeError(err)
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			endValue()
+			continue
+		}
+		if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].key == "" {
+			stack[n-1].key = tok.(string) // an object key; its value follows
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].array {
+			stack[n-1].key = strconv.Itoa(stack[n-1].index)
+			stack[n-1].index++
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			stack = append(stack, frame{array: t == '['})
+			continue
+		case string:
+			if err := domain.CheckText(name(), t); err != nil {
+				return err
+			}
+		}
+		endValue()
+	}
 }
 
 // decodeError turns an encoding/json error into one that names the JSON
