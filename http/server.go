@@ -56,7 +56,23 @@ type Config struct {
 	// (replaying the log, loading bundled data), or "" once it can. Until
 	// then every route but the probes responds 503.
 	Starting func() string
+
+	// ReadTimeout bounds reading a request, headers and body, so a client
+	// that stalls mid-body cannot hold a connection; zero means
+	// DefaultReadTimeout. WriteTimeout bounds writing a response; zero means
+	// DefaultWriteTimeout. The level-change stream lifts both for itself.
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
 }
+
+// Defaults of Config.ReadTimeout and Config.WriteTimeout. A 1 MiB body, the
+// largest accepted, needs about 35 KB/s to arrive in 30 s. Two minutes
+// leaves a PDF render waiting for one of the four render slots time to
+// finish.
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 2 * time.Minute
+)
 
 // Server is the HTTP front of planledger.
 type Server struct {
@@ -124,7 +140,15 @@ func (s *Server) Open(addr string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second}
+	readTimeout, writeTimeout := s.cfg.ReadTimeout, s.cfg.WriteTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
+	if writeTimeout <= 0 {
+		writeTimeout = DefaultWriteTimeout
+	}
+	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: min(10*time.Second, readTimeout),
+		ReadTimeout: readTimeout, WriteTimeout: writeTimeout}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server stopped", "err", err)
@@ -191,6 +215,10 @@ func (r *statusRecorder) Flush() {
 		f.Flush()
 	}
 }
+
+// Unwrap lets http.ResponseController reach the connection, which the SSE
+// handler needs to lift the server's deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // requestState carries facts from inner handlers back to the request log.
 type requestState struct {
