@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/planledger/planledger/domain"
@@ -57,4 +58,14 @@ func TestEffectiveOrderSelfEvaluation(t *testing.T) {
 	problemField(t, early, "effective_date")
 	f.do(t, apiCall{method: "POST", target: selfEvaluationTarget + "/complete", header: editor,
 		body: map[string]any{"expected_sequence": 7, "effective_date": "2016-04-01"}, wantStatus: 200})
+
+	// The DIP's workflow reads the completed self-evaluation.
+	workflow := decodeBody(t, f.do(t, apiCall{method: "GET", target: "/v1/plans/" + newburyportDIP + "/workflow", wantStatus: 200}))
+	item := find(t, workflow["due"], "key", "self_evaluation_2016")
+	if item["state"] != "met" {
+		t.Errorf("self_evaluation_2016 state = %v, want met", item["state"])
+	}
+	if detail, _ := item["detail"].(string); !strings.Contains(detail, "completed 2016-04-01 (started 2016-03-01)") {
+		t.Errorf("self_evaluation_2016 detail = %q, want the completion and start days", detail)
+	}
 }
