@@ -19,6 +19,11 @@ func TestEffectiveOrderReview(t *testing.T) {
 	f.do(t, apiCall{method: "POST", target: base + "/conducted", header: dept,
 		body: f.example(t, "POST", "/v1/reviews/{id}/conducted", "holyoke"), wantStatus: 200})
 
+	badCode := f.example(t, "POST", "/v1/reviews", "holyokeLevel4")
+	badCode["district_code"], badCode["id"] = "0137", "6d1a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+	problemField(t, decodeBody(t, f.do(t, apiCall{method: "POST", target: "/v1/reviews", header: dept, body: badCode,
+		invalidRequest: true, wantStatus: 400})), "district_code")
+
 	finding := f.example(t, "POST", "/v1/reviews/{id}/findings", "challenge")
 	finding["effective_date"] = "2040-01-01"
 	future := decodeBody(t, f.do(t, apiCall{method: "POST", target: base + "/findings", header: dept, body: finding, wantStatus: 400}))
