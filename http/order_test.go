@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -46,6 +47,13 @@ func TestEffectiveOrderSelfEvaluation(t *testing.T) {
 	editor := bearer(t, domain.RoleDistrictEditor, newburyportDistrict)
 	f.do(t, apiCall{method: "POST", target: "/v1/self-evaluations", header: editor,
 		body: f.example(t, "POST", "/v1/self-evaluations", "newburyport2016"), wantStatus: 201})
+
+	fraction := decodeBody(t, f.do(t, apiCall{method: "PUT", target: selfEvaluationTarget + "/ratings/assessment", header: editor,
+		body: json.RawMessage(`{"rating": 2.0, "expected_sequence": 1}`), invalidRequest: true, wantStatus: 400}))
+	problemField(t, fraction, "rating")
+	if detail, _ := fraction["detail"].(string); !strings.Contains(detail, "whole number") {
+		t.Errorf("rating 2.0 detail = %q, want it to ask for a whole number", detail)
+	}
 
 	rating := map[string]any{"rating": 2, "expected_sequence": 1, "effective_date": "2040-01-01"}
 	future := decodeBody(t, f.do(t, apiCall{method: "PUT", target: selfEvaluationTarget + "/ratings/assessment", header: editor,

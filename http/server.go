@@ -386,6 +386,11 @@ func decodeError(err error) error {
 		if field == "" {
 			return domain.Errorf(domain.EInvalid, "body", "the body must be a JSON object, not %s", typ.Value)
 		}
+		if k := typ.Type.Kind(); k >= reflect.Int && k <= reflect.Uint64 && strings.HasPrefix(typ.Value, "number") {
+			// encoding/json rejects 2.0 and 2e0 for an integer field.
+			return domain.Errorf(domain.EInvalid, field, "%s must be a whole number written without a fraction or exponent, such as 2, not %s",
+				field, strings.TrimPrefix(typ.Value, "number "))
+		}
 		return domain.Errorf(domain.EInvalid, field, "%s must be a JSON %s, not %s", field, jsonTypeName(typ.Type.Kind()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
