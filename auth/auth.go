@@ -11,6 +11,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -171,6 +173,9 @@ func (v *Verifier) Verify(token string) (domain.Principal, error) {
 	if v.audience != "" {
 		opts = append(opts, jwt.WithAudience(v.audience))
 	}
+	if reason := checkRaw(token); reason != "" {
+		return domain.Principal{}, domain.Errorf(domain.EUnauthenticated, "Authorization", "token rejected: %s", reason)
+	}
 	var claims Claims
 	parsed, err := jwt.ParseWithClaims(token, &claims, v.key, opts...)
 	if err != nil {
@@ -224,6 +229,49 @@ func (v *Verifier) reason(t *jwt.Token, err error) string {
 	default:
 		return "invalid"
 	}
+}
+
+// maxNumericDate is the last second of year 9999 UTC. A later exp, nbf or
+// iat is taken as invalid rather than converted, because far larger values
+// overflow time.Time and read as dates in the past.
+const maxNumericDate = 253402300799
+
+// checkRaw returns why a token's header or time claims are unacceptable
+// before the JWT library reads them, or "" to let it decide. The library
+// ignores crit, which RFC 7515 section 4.1.11 says a recipient must reject
+// when it does not understand the listed extensions (planledger
+// understands none), and it accepts a time claim written as a string.
+func checkRaw(token string) string {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "" // the library reports the malformed token
+	}
+	var header, payload map[string]json.RawMessage
+	if decodeSegment(parts[0], &header) != nil || decodeSegment(parts[1], &payload) != nil {
+		return ""
+	}
+	if _, ok := header["crit"]; ok {
+		return "the header lists critical extensions (crit), which this server does not support; sign the token without crit"
+	}
+	for _, name := range []string{"exp", "nbf", "iat"} {
+		raw, ok := payload[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var seconds float64
+		if raw[0] == '"' || json.Unmarshal(raw, &seconds) != nil || seconds < 0 || seconds > maxNumericDate {
+			return fmt.Sprintf("the %s claim is invalid; it must be a JSON number of seconds since 1970 before year 10000", name)
+		}
+	}
+	return ""
+}
+
+func decodeSegment(segment string, v any) error {
+	raw, err := base64.RawURLEncoding.DecodeString(segment)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
 }
 
 func (v *Verifier) accepts(t *jwt.Token) bool {

@@ -8,7 +8,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +126,41 @@ func TestVerifyRejectsBadTokens(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			checkRejected(t, v, c.token, c.want)
+		})
+	}
+}
+
+// rawToken signs a header and payload given as JSON text with HS256.
+func rawToken(t *testing.T, header, payload string) string {
+	t.Helper()
+	signing := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString([]byte(payload))
+	sig, err := jwt.SigningMethodHS256.Sign(signing, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func TestVerifyRejectsBadRawClaims(t *testing.T) {
+	v := hmacVerifier(t)
+	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
+	claims := `"sub":"principal@newburyport","role":"school_editor","org":"02040505"`
+	plain := `{"alg":"HS256","typ":"JWT"}`
+	if _, err := v.Verify(rawToken(t, plain, `{`+claims+`,"exp":`+exp+`}`)); err != nil {
+		t.Fatalf("Verify of a well-formed raw token: %v", err)
+	}
+	cases := []struct {
+		name, header, payload, want string
+	}{
+		{"unknown crit", `{"alg":"HS256","typ":"JWT","crit":["exp-ext"],"exp-ext":1}`, `{` + claims + `,"exp":` + exp + `}`, "crit"},
+		{"exp as a string", plain, `{` + claims + `,"exp":"` + exp + `"}`, "exp claim is invalid"},
+		{"exp 1e30", plain, `{` + claims + `,"exp":1e30}`, "exp claim is invalid"},
+		{"negative nbf", plain, `{` + claims + `,"exp":` + exp + `,"nbf":-5}`, "nbf claim is invalid"},
+		{"iat as a string", plain, `{` + claims + `,"exp":` + exp + `,"iat":"1"}`, "iat claim is invalid"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkRejected(t, v, rawToken(t, c.header, c.payload), c.want)
 		})
 	}
 }

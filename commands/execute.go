@@ -69,7 +69,7 @@ func (s *Service) executeOnce(ctx context.Context, meta Meta, kind, id string, d
 	if err != nil {
 		return Result{}, err
 	}
-	if meta, err = s.effectiveFromStart(meta, kind, id); err != nil {
+	if meta, err = s.effectiveInOrder(meta, kind, id); err != nil {
 		return Result{}, err
 	}
 	drafts, err := decide(state, version)
@@ -144,23 +144,46 @@ func kindName(kind string) string {
 	return strings.ReplaceAll(kind, "_", "-")
 }
 
-// effectiveFromStart keeps a change from taking effect before its
-// aggregate's first event does. An as-of read between the two would fold
-// the change without the event that starts the aggregate, and fail. An
-// undated change to an aggregate that starts later holds from its start,
-// as ChangePlan does for plans.
-func (s *Service) effectiveFromStart(meta Meta, kind, id string) (Meta, error) {
+// clockSkew is how far past the server's clock an effective date may be,
+// so a client whose clock runs a little ahead can still say "now".
+const clockSkew = 5 * time.Minute
+
+// effectiveInOrder keeps the events of one aggregate in order on the
+// effective time line, as plan workflow steps are: a change records
+// something that has happened, so it may not take effect later than now
+// (plus clockSkew), nor before the aggregate's latest event, unless the
+// kind allows backdated changes. Without this an as-of read could show a
+// later step without an earlier one, such as an issued report without the
+// findings dated after it. An undated change to an aggregate whose latest
+// event lies ahead of the clock holds from that event, as ChangePlan does
+// for plans.
+func (s *Service) effectiveInOrder(meta Meta, kind, id string) (Meta, error) {
+	now := s.now()
+	if !meta.EffectiveAt.IsZero() && meta.EffectiveAt.After(now.Add(clockSkew)) {
+		return meta, domain.Errorf(domain.EInvalid, "effective_date",
+			"a %s change records something that has happened; effective_date %s is later than now (%s)",
+			kindName(kind), meta.EffectiveAt.Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
 	events := s.read.AggregateEvents(kind, id)
 	if len(events) == 0 {
 		return meta, nil
 	}
-	start := events[0].EffectiveAt
+	bound, what := events[0].EffectiveAt, "starts"
+	if !domain.BackdatedChangesAllowed(kind) {
+		for _, e := range events[1:] {
+			if e.EffectiveAt.After(bound) {
+				bound = e.EffectiveAt
+			}
+		}
+		what = "latest change took effect"
+	}
 	switch {
-	case meta.EffectiveAt.IsZero() && start.After(s.now()):
-		meta.EffectiveAt = start
-	case !meta.EffectiveAt.IsZero() && meta.EffectiveAt.Before(start):
+	case meta.EffectiveAt.IsZero() && bound.After(now):
+		meta.EffectiveAt = bound
+	case !meta.EffectiveAt.IsZero() && meta.EffectiveAt.Before(bound):
 		return meta, domain.Errorf(domain.EInvalid, "effective_date",
-			"the change cannot take effect before the %s does (%s)", kind, start.Format(time.RFC3339))
+			"the %s's %s %s; effective_date %s cannot be earlier",
+			kindName(kind), what, bound.UTC().Format(time.RFC3339), meta.EffectiveAt.UTC().Format(time.RFC3339))
 	}
 	return meta, nil
 }

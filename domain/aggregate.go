@@ -81,3 +81,22 @@ func decodeInto[T any](apply func(p *Plan, payload T, e Event) error) planApplie
 		return apply(p, payload, e)
 	}
 }
+
+var backdatedKinds = map[string]bool{}
+
+// AllowBackdatedChanges lets a kind's changes take effect before its latest
+// event, though never before its first. commands.Execute otherwise keeps the
+// events of an aggregate non-decreasing in effective time. Call it from init.
+func AllowBackdatedChanges(kind string) {
+	kindsMu.Lock()
+	defer kindsMu.Unlock()
+	backdatedKinds[kind] = true
+}
+
+// BackdatedChangesAllowed reports whether AllowBackdatedChanges was called
+// for kind.
+func BackdatedChangesAllowed(kind string) bool {
+	kindsMu.RLock()
+	defer kindsMu.RUnlock()
+	return backdatedKinds[kind]
+}

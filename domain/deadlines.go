@@ -105,6 +105,10 @@ type DueContext struct {
 	// SuccessorAt is when the district's next DIP took effect; zero when
 	// it has none as of the instant. Only a DIP uses it.
 	SuccessorAt time.Time
+	// SelfEvaluations holds the district's self-evaluations as of the
+	// instant, by school year; a year without one is missing. Only a DIP
+	// uses it.
+	SelfEvaluations map[int]*SelfEvaluation
 }
 
 // DueDates lists a plan's deadlines and their state at the instant. The
@@ -183,17 +187,48 @@ func dipDueDates(p *Plan, at time.Time, ctx DueContext) []DueItem {
 	}
 	items := []DueItem{renewal}
 	for year := p.FirstYear; year <= p.LastYear; year++ {
-		items = append(items, DueItem{
-			Key:       fmt.Sprintf("self_evaluation_%d", year),
-			Title:     "Annual district self-evaluation for " + SchoolYearLabel(year),
-			Due:       time.Date(year, time.June, 30, 0, 0, 0, 0, massachusetts).Format(time.DateOnly),
-			State:     DueUntracked,
-			Detail:    "planledger lists this duty but records no self-evaluation event",
-			Citation:  citation603_5,
-			SourceURL: url603,
-			Convention: "The regulation requires an annual self-evaluation but sets no day; planledger shows the last day " +
-				"of each school year.",
-		})
+		items = append(items, selfEvaluationDue(p.OrgCode, year, at, ctx.SelfEvaluations[year]))
 	}
 	return items
+}
+
+// selfEvaluationDue reports the district's self-evaluation for one school
+// year: missing, started or completed, with its days. eval is nil when the
+// district has none as of at.
+func selfEvaluationDue(districtCode string, year int, at time.Time, eval *SelfEvaluation) DueItem {
+	due := time.Date(year, time.June, 30, 0, 0, 0, 0, massachusetts)
+	item := DueItem{
+		Key:       fmt.Sprintf("self_evaluation_%d", year),
+		Title:     "Annual district self-evaluation for " + SchoolYearLabel(year),
+		Due:       due.Format(time.DateOnly),
+		Citation:  citation603_5,
+		SourceURL: url603,
+		Convention: "The regulation requires an annual self-evaluation but sets no day; planledger shows the last day " +
+			"of each school year.",
+	}
+	passed := endOfDay(year, time.June, 30)
+	id := SelfEvaluationID(districtCode, year)
+	switch {
+	case eval != nil && eval.Completed && eval.CompletedAt != nil:
+		item.State = DueMet
+		if !eval.CompletedAt.Before(passed) {
+			item.State = DueMetLate
+		}
+		item.Detail = fmt.Sprintf("self-evaluation %s completed %s (started %s)", id,
+			dayOf(*eval.CompletedAt).Format(time.DateOnly), dayOf(eval.StartedAt).Format(time.DateOnly))
+	case eval != nil:
+		item.State = DuePending
+		if !at.Before(passed) {
+			item.State = DueOverdue
+		}
+		item.Detail = fmt.Sprintf("self-evaluation %s started %s, not completed; %d of %d standards rated", id,
+			dayOf(eval.StartedAt).Format(time.DateOnly), len(eval.Ratings), len(DistrictStandards))
+	default:
+		item.State = DuePending
+		if !at.Before(passed) {
+			item.State = DueOverdue
+		}
+		item.Detail = fmt.Sprintf("missing: no self-evaluation %s on record; start one with POST /v1/self-evaluations", id)
+	}
+	return item
 }

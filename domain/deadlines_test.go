@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -91,8 +92,36 @@ func TestDIPDueStates(t *testing.T) {
 		t.Errorf("renewal with a successor: %s, want superseded", got)
 	}
 	for _, key := range []string{"self_evaluation_2016", "self_evaluation_2017", "self_evaluation_2018"} {
-		if it := dueItem(t, items, key); it.State != domain.DueUntracked || it.Citation != "603 CMR 2.03(5)" {
-			t.Errorf("%s = %+v, want an untracked duty citing 603 CMR 2.03(5)", key, it)
+		if it := dueItem(t, items, key); it.Citation != "603 CMR 2.03(5)" {
+			t.Errorf("%s cites %q, want 603 CMR 2.03(5)", key, it.Citation)
+		}
+	}
+}
+
+// Each year's self-evaluation item reads the district's self-evaluation:
+// completed, started or missing, with its days.
+func TestDIPDueSelfEvaluations(t *testing.T) {
+	p := newDIP(dipID, districtCode) // 2016 to 2018
+	completedAt := massDay(2016, time.May, 20)
+	ctx := domain.DueContext{SelfEvaluations: map[int]*domain.SelfEvaluation{
+		2016: {StartedAt: massDay(2016, time.March, 1), Completed: true, CompletedAt: &completedAt},
+		2017: {StartedAt: massDay(2017, time.March, 1)},
+	}}
+	items := domain.DueDates(p, massDay(2017, time.July, 5), ctx)
+	cases := []struct {
+		key, state, detail string
+	}{
+		{"self_evaluation_2016", domain.DueMet, "completed 2016-05-20 (started 2016-03-01)"},
+		{"self_evaluation_2017", domain.DueOverdue, "started 2017-03-01, not completed; 0 of 6 standards rated"},
+		{"self_evaluation_2018", domain.DuePending, "missing: no self-evaluation " + districtCode + "-2018"},
+	}
+	for _, c := range cases {
+		it := dueItem(t, items, c.key)
+		if it.State != c.state {
+			t.Errorf("%s state = %s, want %s", c.key, it.State, c.state)
+		}
+		if !strings.Contains(it.Detail, c.detail) {
+			t.Errorf("%s detail = %q, want it to contain %q", c.key, it.Detail, c.detail)
 		}
 	}
 }

@@ -35,7 +35,14 @@ type ScheduleReview struct {
 	DocumentReview     DateRange           `json:"document_review"`
 	OnSite             DateRange           `json:"on_site"`
 	EmergencyException *EmergencyException `json:"emergency_exception,omitempty"`
+	// ScheduledAt is when the review is scheduled, the command's effective
+	// instant; zero skips the checks against it.
+	ScheduledAt time.Time `json:"-"`
 }
+
+// maxOnSiteDays bounds an on-site visit. DESE district review visits last
+// about a week, so a longer range is taken as a typing mistake.
+const maxOnSiteDays = 14
 
 // DecideScheduleReview validates a new review of a district. level is the
 // district's accountability level in force when the review is scheduled,
@@ -74,12 +81,26 @@ func DecideScheduleReview(c ScheduleReview, look Lookup, reviews ReviewLookup, l
 			"the document review (from %s) must start no later than the on-site visit (%s), because the team reads the documents first",
 			c.DocumentReview.Start, c.OnSite.Start)
 	}
+	if days := int(onSite.end.Sub(onSite.start).Hours()/24) + 1; days > maxOnSiteDays {
+		return Draft{}, Errorf(EInvalid, "on_site/end", "the on-site visit lasts %d days; a visit lasts at most %d", days, maxOnSiteDays)
+	}
+	// Days in YYYY-MM-DD form compare as strings.
+	scheduledOn := c.ScheduledAt.In(massachusetts).Format(time.DateOnly)
+	if !c.ScheduledAt.IsZero() && scheduledOn > onSite.start.Format(time.DateOnly) {
+		return Draft{}, Errorf(EInvalid, "effective_date",
+			"the review is scheduled on %s, after its on-site visit starts (%s); schedule it on or before %s",
+			scheduledOn, c.OnSite.Start, c.OnSite.Start)
+	}
 	if err := checkTestingWindows(onSite); err != nil {
 		return Draft{}, err
 	}
 	if c.EmergencyException != nil {
 		if err := validateEmergencyException(*c.EmergencyException); err != nil {
 			return Draft{}, err
+		}
+		if vote := c.EmergencyException.BoardVoteDate; !c.ScheduledAt.IsZero() && vote > scheduledOn {
+			return Draft{}, Errorf(EInvalid, "emergency_exception/board_vote_date",
+				"the Board's vote (%s) must come no later than the day the review is scheduled (%s)", vote, scheduledOn)
 		}
 	}
 	if err := checkNineMonthRule(c, onSite, reviews); err != nil {

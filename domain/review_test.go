@@ -368,3 +368,27 @@ func TestGoalAnswersDistrictReview(t *testing.T) {
 	_, err := domain.DecideAdoptGoal(look.plans[sipID], g, look)
 	checkError(t, err, domain.EInvalid, "answers/1")
 }
+
+func TestScheduleReviewDates(t *testing.T) {
+	look := newReviewLookup()
+	base := standardReview(reviewID, domain.DateRange{Start: "2016-10-17", End: "2016-10-20"})
+	base.ScheduledAt = time.Date(2016, time.September, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := domain.DecideScheduleReview(base, look, look, nil); err != nil {
+		t.Fatalf("a review scheduled before its visit: %v", err)
+	}
+
+	long := base
+	long.OnSite = domain.DateRange{Start: "2016-10-17", End: "2026-10-17"}
+	_, err := domain.DecideScheduleReview(long, look, look, nil)
+	checkError(t, err, domain.EInvalid, "on_site/end")
+
+	late := base
+	late.ScheduledAt = time.Date(2016, time.October, 18, 12, 0, 0, 0, time.UTC)
+	_, err = domain.DecideScheduleReview(late, look, look, nil)
+	checkError(t, err, domain.EInvalid, "effective_date")
+
+	vote := base
+	vote.EmergencyException = &domain.EmergencyException{BoardVoteDate: "2016-09-02", Reason: "Illustrative emergency"}
+	_, err = domain.DecideScheduleReview(vote, look, look, nil)
+	checkError(t, err, domain.EInvalid, "emergency_exception/board_vote_date")
+}

@@ -168,6 +168,27 @@ func RolesAllowed(a Permission) []Role {
 	return append([]Role(nil), rolesAllowed[a]...)
 }
 
+// RolesAllowedOn returns the roles that hold permission a on an org of
+// type target, so a hint about who may act matches what Authorize decides
+// for a principal whose org scope covers the target.
+func RolesAllowedOn(a Permission, target OrgType) []Role {
+	var out []Role
+	for _, r := range rolesAllowed[a] {
+		if roleActsOn(r, a, target) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// roleActsOn reports whether role r may use permission a on an org of type
+// target, given that r holds a and its scope covers the org. A district
+// editor edits and submits only the district's own plans, because a
+// school's plan is the school's to write.
+func roleActsOn(r Role, a Permission, target OrgType) bool {
+	return r != RoleDistrictEditor || (a != PermEditPlan && a != PermSubmitPlan) || target == OrgDistrict
+}
+
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r Role) bool {
 	for _, known := range Roles {
@@ -207,7 +228,7 @@ func Authorize(p Principal, a Permission, target Org) error {
 			return Errorf(EForbidden, "Authorization", "%s acts for district %s, not for %s %s",
 				p.Role, p.OrgCode, target.Type, target.Code)
 		}
-		if p.Role == RoleDistrictEditor && (a == PermEditPlan || a == PermSubmitPlan) && target.Type != OrgDistrict {
+		if !roleActsOn(p.Role, a, target.Type) {
 			return Errorf(EForbidden, "Authorization",
 				"a district editor edits the district's own plans; school %s's plan is written by its school editor", target.Code)
 		}

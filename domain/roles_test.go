@@ -57,3 +57,52 @@ func TestAuthorizeEveryPermissionHasRule(t *testing.T) {
 		}
 	}
 }
+
+// RolesAllowedOn lists a role for a permission and org type exactly when
+// Authorize lets a principal of that role, acting for the org, use it.
+func TestRolesAllowedOnMatchesAuthorize(t *testing.T) {
+	targets := []Org{
+		{Code: "02040000", Type: OrgDistrict, DistrictCode: "02040000"},
+		{Code: "02040505", Type: OrgSchool, DistrictCode: "02040000"},
+	}
+	orgFor := map[OrgScope]map[OrgType]string{
+		ScopeAll:      {OrgDistrict: "", OrgSchool: ""},
+		ScopeDistrict: {OrgDistrict: "02040000", OrgSchool: "02040000"},
+		ScopeSchool:   {OrgSchool: "02040505"}, // no school role acts for a district
+	}
+	for _, perm := range append(Permissions, PermCommentReview) {
+		for _, target := range targets {
+			listed := map[Role]bool{}
+			for _, r := range RolesAllowedOn(perm, target.Type) {
+				listed[r] = true
+			}
+			for _, role := range Roles {
+				org, covered := orgFor[ScopeOf(role)][target.Type]
+				if !covered {
+					continue
+				}
+				err := Authorize(Principal{Subject: "s", Role: role, OrgCode: org}, perm, target)
+				if (err == nil) != listed[role] {
+					t.Errorf("%s on a %s: RolesAllowedOn lists %s = %v, but Authorize returns %v", perm, target.Type, role, listed[role], err)
+				}
+			}
+		}
+	}
+}
+
+func TestNextActionRolesSIPSubmit(t *testing.T) {
+	p := &Plan{ID: "p", Kind: PlanSIP, Status: StatusCouncilConsulted}
+	found := false
+	for _, info := range NextActionInfo(p) {
+		if info.Action != ActionSubmit {
+			continue
+		}
+		found = true
+		if len(info.Roles) != 1 || info.Roles[0] != RoleSchoolEditor {
+			t.Errorf("SIP submit roles = %v, want school_editor only", info.Roles)
+		}
+	}
+	if !found {
+		t.Errorf("next actions of a consulted SIP = %v, want submit among them", NextActions(p))
+	}
+}

@@ -258,13 +258,18 @@ func NextActions(p *Plan) []WorkflowAction {
 }
 
 // NextActionInfo describes NextActions with their paths and roles. The
-// roles are those the permission allows; Authorize also checks the org.
+// roles are those Authorize accepts on the plan's org type; Authorize also
+// checks that the principal acts for the plan's school or district.
 func NextActionInfo(p *Plan) []ActionInfo {
+	target := OrgSchool
+	if p.Kind == PlanDIP {
+		target = OrgDistrict
+	}
 	var out []ActionInfo
 	for _, a := range NextActions(p) {
 		info := actionPaths[a]
 		out = append(out, ActionInfo{Action: a, Path: "/v1/plans/" + p.ID + "/" + info.path,
-			Permission: info.perm, Roles: RolesAllowed(info.perm)})
+			Permission: info.perm, Roles: RolesAllowedOn(info.perm, target)})
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package http
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -89,6 +90,16 @@ func (s *Server) handleLevelStream(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		writeProblem(w, r, domain.Errorf(domain.EInternal, "", "response writer cannot stream"))
 		return
+	}
+	// The stream stays open for as long as the client reads it, so it lifts
+	// the server's read and write deadlines. A lapsed read deadline would
+	// also cancel the request context and end the stream.
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.log.Warn("level stream: lift read deadline", "err", err, "request_id", requestID(r))
+	}
+	if err := rc.SetWriteDeadline(time.Time{}); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.log.Warn("level stream: lift write deadline", "err", err, "request_id", requestID(r))
 	}
 	backlog, live, cancel := s.cfg.Read.FollowLevels(after)
 	defer cancel()

@@ -161,10 +161,20 @@ func (s *Server) handleReviewSchedule(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
+	// Checked before sign-in looks the code up, so the error names the
+	// request's field rather than the org code in general.
+	if err := domain.ValidateOrgCode("district_code", req.DistrictCode); err != nil {
+		writeProblem(w, r, err)
+		return
+	}
 	meta, err := s.meta(r, domain.PermReview, req.DistrictCode, nil, req.EffectiveDate)
 	if err != nil {
 		writeProblem(w, r, err)
 		return
+	}
+	req.ScheduledAt = meta.EffectiveAt
+	if req.ScheduledAt.IsZero() {
+		req.ScheduledAt = time.Now()
 	}
 	if req.ID == "" && meta.IdempotencyKey != "" {
 		req.ID = uuid.NewSHA1(reviewKeyNamespace, []byte(meta.Actor+"\x00"+meta.IdempotencyKey)).String()

@@ -3,6 +3,7 @@
 package http
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,7 +56,23 @@ type Config struct {
 	// (replaying the log, loading bundled data), or "" once it can. Until
 	// then every route but the probes responds 503.
 	Starting func() string
+
+	// ReadTimeout bounds reading a request, headers and body, so a client
+	// that stalls mid-body cannot hold a connection; zero means
+	// DefaultReadTimeout. WriteTimeout bounds writing a response; zero means
+	// DefaultWriteTimeout. The level-change stream lifts both for itself.
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
 }
+
+// Defaults of Config.ReadTimeout and Config.WriteTimeout. A 1 MiB body, the
+// largest accepted, needs about 35 KB/s to arrive in 30 s. Two minutes
+// leaves a PDF render waiting for one of the four render slots time to
+// finish.
+const (
+	DefaultReadTimeout  = 30 * time.Second
+	DefaultWriteTimeout = 2 * time.Minute
+)
 
 // Server is the HTTP front of planledger.
 type Server struct {
@@ -123,7 +140,15 @@ func (s *Server) Open(addr string) error {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	s.ln = ln
-	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: 10 * time.Second}
+	readTimeout, writeTimeout := s.cfg.ReadTimeout, s.cfg.WriteTimeout
+	if readTimeout <= 0 {
+		readTimeout = DefaultReadTimeout
+	}
+	if writeTimeout <= 0 {
+		writeTimeout = DefaultWriteTimeout
+	}
+	s.srv = &http.Server{Handler: s.router, ReadHeaderTimeout: min(10*time.Second, readTimeout),
+		ReadTimeout: readTimeout, WriteTimeout: writeTimeout}
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("http server stopped", "err", err)
@@ -190,6 +215,10 @@ func (r *statusRecorder) Flush() {
 		f.Flush()
 	}
 }
+
+// Unwrap lets http.ResponseController reach the connection, which the SSE
+// handler needs to lift the server's deadlines.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // requestState carries facts from inner handlers back to the request log.
 type requestState struct {
@@ -263,7 +292,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return domain.Errorf(domain.EInvalid, "Content-Type", "send the body as application/json, not %s", ct)
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
@@ -271,7 +304,68 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if dec.More() {
 		return domain.Errorf(domain.EInvalid, "body", "invalid body: it contains more than one JSON value; send one object")
 	}
-	return nil
+	return checkBodyText(body)
+}
+
+// checkBodyText runs domain.CheckText on every string in a decoded body,
+// named by its JSON path such as "sections/0/text". Checking here covers
+// every write, whose free text all arrives as JSON strings.
+func checkBodyText(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	// One frame per open object or array: the current key or element
+	// index, with key "" while an object waits for its next key.
+	type frame struct {
+		array bool
+		key   string
+		index int
+	}
+	var stack []frame
+	name := func() string {
+		parts := make([]string, len(stack))
+		for i, f := range stack {
+			parts[i] = f.key
+		}
+		return strings.Join(parts, "/")
+	}
+	// endValue makes the innermost object, if any, wait for its next key.
+	endValue := func() {
+		if n := len(stack); n > 0 && !stack[n-1].array {
+			stack[n-1].key = ""
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return decodeError(err)
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			endValue()
+			continue
+		}
+		if n := len(stack); n > 0 && !stack[n-1].array && stack[n-1].key == "" {
+			stack[n-1].key = tok.(string) // an object key; its value follows
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].array {
+			stack[n-1].key = strconv.Itoa(stack[n-1].index)
+			stack[n-1].index++
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			stack = append(stack, frame{array: t == '['})
+			continue
+		case string:
+			if err := domain.CheckText(name(), t); err != nil {
+				return err
+			}
+		}
+		endValue()
+	}
 }
 
 // decodeError turns an encoding/json error into one that names the JSON
@@ -291,6 +385,11 @@ func decodeError(err error) error {
 		field := jsonFieldPath(typ.Field)
 		if field == "" {
 			return domain.Errorf(domain.EInvalid, "body", "the body must be a JSON object, not %s", typ.Value)
+		}
+		if k := typ.Type.Kind(); k >= reflect.Int && k <= reflect.Uint64 && strings.HasPrefix(typ.Value, "number") {
+			// encoding/json rejects 2.0 and 2e0 for an integer field.
+			return domain.Errorf(domain.EInvalid, field, "%s must be a whole number written without a fraction or exponent, such as 2, not %s",
+				field, strings.TrimPrefix(typ.Value, "number "))
 		}
 		return domain.Errorf(domain.EInvalid, field, "%s must be a JSON %s, not %s", field, jsonTypeName(typ.Type.Kind()), typ.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -41,6 +41,16 @@ func (p *Projector) Workflow(id string, at AsOf) (WorkflowView, error) {
 		if next, ok := p.successorDIP(plan, at); ok {
 			ctx.SuccessorAt = next
 		}
+		ctx.SelfEvaluations = map[int]*domain.SelfEvaluation{}
+		for year := plan.FirstYear; year <= plan.LastYear; year++ {
+			state, _, ok, err := p.Aggregate(domain.KindSelfEvaluation, domain.SelfEvaluationID(plan.OrgCode, year), &at)
+			if err != nil {
+				return WorkflowView{}, err
+			}
+			if eval, isEval := state.(*domain.SelfEvaluation); ok && isEval {
+				ctx.SelfEvaluations[year] = eval
+			}
+		}
 	}
 	out := WorkflowView{
 		PlanID: plan.ID, Kind: plan.Kind, OrgCode: plan.OrgCode, Title: plan.Title, Period: plan.PeriodLabel(),

@@ -82,7 +82,7 @@ func (u *UI) handleDiff(w http.ResponseWriter, r *http.Request) {
 	if before.View != nil {
 		beforePlan = &before.View.Plan
 	}
-	d := diffPlans(beforePlan, &after.View.Plan, u.objectiveNamer(after.View))
+	d := diffPlans(r.Context(), beforePlan, &after.View.Plan, u.objectiveNamer(after.View))
 	page.Diff = &d
 	u.render(w, r, http.StatusOK, "diff", page)
 }

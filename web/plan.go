@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -194,7 +195,7 @@ func (u *UI) handleHistory(w http.ResponseWriter, r *http.Request) {
 			entry.DiffHref = diffPath(id, recorded, entry.PrevSequence, e.Sequence)
 		}
 		for _, c := range e.Changes {
-			entry.Changes = append(entry.Changes, changeRowOf(c))
+			entry.Changes = append(entry.Changes, changeRowOf(r.Context(), c))
 		}
 		page.Entries = append(page.Entries, entry)
 	}
@@ -203,9 +204,9 @@ func (u *UI) handleHistory(w http.ResponseWriter, r *http.Request) {
 
 // changeRowOf renders one changed field with a word diff of its old and
 // new values.
-func changeRowOf(c projections.FieldChange) changeRow {
+func changeRowOf(ctx context.Context, c projections.FieldChange) changeRow {
 	row := changeRow{Path: c.Path, OldMissing: c.Old == nil, NewMissing: c.New == nil}
-	for _, seg := range wordDiff(valueText(c.Old), valueText(c.New)) {
+	for _, seg := range wordDiff(ctx, valueText(c.Old), valueText(c.New)) {
 		if seg.Op != opInsert {
 			row.Old = append(row.Old, seg)
 		}

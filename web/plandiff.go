@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -48,16 +49,16 @@ type field struct{ label, text string }
 // diffPlans compares before and after. A nil before is a plan that did not
 // exist yet, so everything in after counts as added. objectiveName names a
 // DIP objective cited by a goal.
-func diffPlans(before, after *domain.Plan, objectiveName func(id string) string) planDiff {
+func diffPlans(ctx context.Context, before, after *domain.Plan, objectiveName func(id string) string) planDiff {
 	var d planDiff
 	if before == nil {
 		before = &domain.Plan{}
 	}
 	if before.Title != after.Title {
-		d.Items = append(d.Items, compareItem("Plan", "Title", []field{{"Title", before.Title}}, []field{{"Title", after.Title}}))
+		d.Items = append(d.Items, compareItem(ctx, "Plan", "Title", []field{{"Title", before.Title}}, []field{{"Title", after.Title}}))
 	}
 	if status := statusText(before); status != statusText(after) {
-		d.Items = append(d.Items, compareItem("Plan", "Status", []field{{"Status", status}}, []field{{"Status", statusText(after)}}))
+		d.Items = append(d.Items, compareItem(ctx, "Plan", "Status", []field{{"Status", status}}, []field{{"Status", statusText(after)}}))
 	}
 
 	sectionText := func(p *domain.Plan) map[string]domain.Section {
@@ -72,19 +73,19 @@ func diffPlans(before, after *domain.Plan, objectiveName func(id string) string)
 		o, ok := old[s.Key]
 		switch {
 		case !ok:
-			d.Items = append(d.Items, compareItem("Section", s.Heading, nil, []field{{"Text", s.Text}}))
+			d.Items = append(d.Items, compareItem(ctx, "Section", s.Heading, nil, []field{{"Text", s.Text}}))
 		case o.Text != s.Text:
-			d.Items = append(d.Items, compareItem("Section", s.Heading, []field{{"Text", o.Text}}, []field{{"Text", s.Text}}))
+			d.Items = append(d.Items, compareItem(ctx, "Section", s.Heading, []field{{"Text", o.Text}}, []field{{"Text", s.Text}}))
 		default:
 			d.UnchangedSections++
 		}
 	}
 
-	d.Items, d.UnchangedObjectives = diffList(d.Items, "Objective", before.Objectives, after.Objectives,
+	d.Items, d.UnchangedObjectives = diffList(ctx, d.Items, "Objective", before.Objectives, after.Objectives,
 		func(o domain.Objective) string { return o.ID },
 		func(o domain.Objective) string { return o.Title },
 		objectiveFields)
-	d.Items, d.UnchangedGoals = diffList(d.Items, "Goal", before.Goals, after.Goals,
+	d.Items, d.UnchangedGoals = diffList(ctx, d.Items, "Goal", before.Goals, after.Goals,
 		func(g domain.Goal) string { return g.ID },
 		func(g domain.Goal) string { return g.Title },
 		func(g domain.Goal) []field { return goalFields(g, objectiveName) })
@@ -93,7 +94,7 @@ func diffPlans(before, after *domain.Plan, objectiveName func(id string) string)
 
 // diffList compares two lists of items matched by id: first the items of
 // after in its order, then those removed from before.
-func diffList[T any](items []itemDiff, kind string, before, after []T, id, name func(T) string, fields func(T) []field) ([]itemDiff, int) {
+func diffList[T any](ctx context.Context, items []itemDiff, kind string, before, after []T, id, name func(T) string, fields func(T) []field) ([]itemDiff, int) {
 	old := map[string]T{}
 	for _, it := range before {
 		old[id(it)] = it
@@ -103,11 +104,11 @@ func diffList[T any](items []itemDiff, kind string, before, after []T, id, name 
 	for _, it := range after {
 		prev, ok := old[id(it)]
 		if !ok {
-			items = append(items, compareItem(kind, name(it), nil, fields(it)))
+			items = append(items, compareItem(ctx, kind, name(it), nil, fields(it)))
 			continue
 		}
 		matched[id(it)] = true
-		item := compareItem(kind, name(it), fields(prev), fields(it))
+		item := compareItem(ctx, kind, name(it), fields(prev), fields(it))
 		if item.Status == "" {
 			unchanged++
 			continue
@@ -116,7 +117,7 @@ func diffList[T any](items []itemDiff, kind string, before, after []T, id, name 
 	}
 	for _, it := range before {
 		if !matched[id(it)] {
-			items = append(items, compareItem(kind, name(it), fields(it), nil))
+			items = append(items, compareItem(ctx, kind, name(it), fields(it), nil))
 		}
 	}
 	return items, unchanged
@@ -124,7 +125,7 @@ func diffList[T any](items []itemDiff, kind string, before, after []T, id, name 
 
 // compareItem diffs the fields of an item. A nil side is an item missing
 // there. The status is "" when every field is equal.
-func compareItem(kind, name string, before, after []field) itemDiff {
+func compareItem(ctx context.Context, kind, name string, before, after []field) itemDiff {
 	item := itemDiff{Kind: kind, Name: name}
 	switch {
 	case before == nil:
@@ -145,7 +146,7 @@ func compareItem(kind, name string, before, after []field) itemDiff {
 			a = after[i].text
 		}
 		fd := fieldDiff{Label: f.label, Changed: a != b}
-		for _, seg := range wordDiff(b, a) {
+		for _, seg := range wordDiff(ctx, b, a) {
 			if seg.Op != opInsert {
 				fd.Before = append(fd.Before, seg)
 			}

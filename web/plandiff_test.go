@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"testing"
 
 	"github.com/planledger/planledger/domain"
@@ -26,7 +27,7 @@ func names(id string) string { return "Objective " + id }
 
 func TestDiffPlansSame(t *testing.T) {
 	p := samplePlan()
-	d := diffPlans(&p, &p, names)
+	d := diffPlans(context.Background(), &p, &p, names)
 	if d.Changed() {
 		t.Errorf("a plan compared with itself has %d changed items", len(d.Items))
 	}
@@ -50,7 +51,7 @@ func TestDiffPlansItems(t *testing.T) {
 			Measures:   []domain.Measure{{Description: "Crisis responses", Baseline: "40", Target: "25% fewer", Illustrative: true}},
 			Objectives: []string{"obj-1"}},
 	}
-	d := diffPlans(&before, &after, names)
+	d := diffPlans(context.Background(), &before, &after, names)
 
 	want := []struct{ kind, name, status string }{
 		{"Plan", "Title", statusChanged},
@@ -106,7 +107,7 @@ func TestDiffPlansItems(t *testing.T) {
 
 func TestDiffPlansFromNothing(t *testing.T) {
 	after := samplePlan()
-	d := diffPlans(nil, &after, names)
+	d := diffPlans(context.Background(), nil, &after, names)
 	added := 0
 	for _, it := range d.Items {
 		if it.Status == statusAdded {

@@ -357,9 +357,10 @@ func TestEndToEnd(t *testing.T) {
 			{"unknown field", "POST", levels, `{"level": 3, "reasn": "x"}`, department, 400, "reasn"},
 			{"goal without measure", "POST", "/v1/plans/" + sipID + "/goals",
 				`{"title": "No measure", "expected_sequence": ` + version + `}`, actor, 400, "measures"},
-			// JSON escapes each "<" as six bytes, so 200 KB of text is an event over 1 MiB.
-			{"event over the size limit", "PUT", "/v1/plans/" + sipID + "/sections/other",
-				`{"expected_sequence": ` + version + `, "text": "` + strings.Repeat("<", 200*1024) + `"}`, actor, 413, "body"},
+			{"text over the length limit", "PUT", "/v1/plans/" + sipID + "/sections/other",
+				`{"expected_sequence": ` + version + `, "text": "` + strings.Repeat("<", 200*1024) + `"}`, actor, 400, "text"},
+			{"body over the size limit", "PUT", "/v1/plans/" + sipID + "/sections/other",
+				`{"expected_sequence": ` + version + `, "text": "` + strings.Repeat("a", 1100*1024) + `"}`, actor, 413, "body"},
 		}
 		for _, c := range cases {
 			r := call(t, c.method, base+c.path, c.header, c.body)

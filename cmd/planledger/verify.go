@@ -37,6 +37,12 @@ func runVerify(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	var cfg Config
 	cfg.bindFlags(fs, false)
+	// verify serves no subscribers, so its embedded server takes a free
+	// port unless one is requested, and can run beside a server on 4222.
+	if f := fs.Lookup("nats-listen"); f != nil && os.Getenv("PLANLEDGER_NATS_LISTEN") == "" {
+		f.DefValue = "127.0.0.1:-1"
+		f.Usage = "host:port the embedded NATS server listens on; the default port -1 picks a free one (PLANLEDGER_NATS_LISTEN)"
+	}
 	pdfPath := fs.String("pdf", "", "printed plan PDF to check against the log; without it, verify checks the whole log")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -47,8 +53,6 @@ func runVerify(ctx context.Context, args []string, out io.Writer) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	// verify serves no subscribers, so its embedded server takes a free
-	// port unless one is asked for, and can run beside a server on 4222.
 	if !flagSet(fs, "nats-listen") && os.Getenv("PLANLEDGER_NATS_LISTEN") == "" {
 		cfg.NATSListen = "127.0.0.1:-1"
 	}

@@ -79,6 +79,9 @@ func TestVerifyHelp(t *testing.T) {
 			t.Errorf("verify -h lacks %s:\n%s", flag, output)
 		}
 	}
+	if os.Getenv("PLANLEDGER_NATS_LISTEN") == "" && !strings.Contains(output, `(default "127.0.0.1:-1")`) {
+		t.Errorf("verify -h does not give the free-port default of -nats-listen:\n%s", output)
+	}
 }
 
 func TestVerifyMissingStoreFolder(t *testing.T) {
