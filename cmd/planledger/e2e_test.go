@@ -92,6 +92,7 @@ func call(tb testing.TB, method, url string, header map[string]string, body stri
 	if err != nil {
 		tb.Fatal(err)
 	}
+	checkContract(tb, req, []byte(body), resp, b)
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
 }
 
