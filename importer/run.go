@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -135,18 +136,33 @@ func actorFor(file string) string { return "importer:" + file }
 
 func readSources(src Sources) (inputs, error) {
 	var in inputs
-	var err error
+	// The enrollment file is the largest input, so it is parsed on its own
+	// goroutine while this one parses the rest.
+	var orgs []domain.Org
+	var orgsErr error
+	var wg sync.WaitGroup
 	if src.Enrollments != nil {
 		in.orgsActor = actorFor(sourceName(src.Enrollments, EnrollmentsFile))
-		if in.orgs, err = ReadEnrollments(src.Enrollments); err != nil {
-			return in, err
-		}
+		wg.Go(func() { orgs, orgsErr = ReadEnrollments(src.Enrollments) })
 	}
+	err := readLevelsAndPlans(src, &in)
+	wg.Wait()
+	// The enrollment file's error comes first, as when the files were
+	// parsed one after the other.
+	if orgsErr != nil {
+		return in, orgsErr
+	}
+	in.orgs = orgs
+	return in, err
+}
+
+// readLevelsAndPlans parses every source but the enrollment file into in.
+func readLevelsAndPlans(src Sources, in *inputs) error {
 	if src.Profile2017 != nil {
 		actor := actorFor(sourceName(src.Profile2017, Profile2017File))
 		records, err := ReadProfile2017(src.Profile2017)
 		if err != nil {
-			return in, err
+			return err
 		}
 		for _, rec := range records {
 			in.levels = append(in.levels, actedLevel{rec, actor})
@@ -156,7 +172,7 @@ func readSources(src Sources) (inputs, error) {
 		actor := actorFor(sourceName(src.Observations, ObservationsFile))
 		records, err := ReadObservations(src.Observations)
 		if err != nil {
-			return in, err
+			return err
 		}
 		for _, rec := range records {
 			in.levels = append(in.levels, actedLevel{rec, actor})
@@ -165,20 +181,20 @@ func readSources(src Sources) (inputs, error) {
 	// Each org's history is appended oldest first. The sort is stable, so
 	// when two files give the same level and date, the 2017 profile's
 	// record is the one kept.
-	sort.SliceStable(in.levels, func(i, j int) bool {
-		a, b := in.levels[i], in.levels[j]
-		if a.OrgCode != b.OrgCode {
-			return a.OrgCode < b.OrgCode
+	slices.SortStableFunc(in.levels, func(a, b actedLevel) int {
+		if c := strings.Compare(a.OrgCode, b.OrgCode); c != 0 {
+			return c
 		}
-		return a.EffectiveAt.Before(b.EffectiveAt)
+		return a.EffectiveAt.Compare(b.EffectiveAt)
 	})
 	if src.Plans != nil {
 		in.plansActor = actorFor(sourceName(src.Plans, PlansFile))
+		var err error
 		if in.plans, err = ReadPlans(src.Plans); err != nil {
-			return in, err
+			return err
 		}
 	}
-	return in, nil
+	return nil
 }
 
 // runner is the state of one Run.

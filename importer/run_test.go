@@ -337,3 +337,32 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		t.Errorf("Run = %+v, %v; want context.Canceled and no events", sum, err)
 	}
 }
+
+// The files are parsed concurrently, but an error in the enrollment file
+// still wins over one in a later file, and nothing is appended.
+func TestRunReportsEnrollmentErrorFirst(t *testing.T) {
+	badEnrollments := strings.Replace(newburyportCSV, ",745\n", ",many\n", 1)
+	badObservations := observationsHeader + "02040000,Newburyport,02040505,Newburyport High,09-12,Level 1 then Level,2014,,https://example.org/a\n"
+	store := newMemStore()
+	_, err := importer.Run(context.Background(), store, store.state, importer.Sources{
+		Enrollments: strings.NewReader(badEnrollments), Observations: strings.NewReader(badObservations)}, nil)
+	var de *importer.DataError
+	if !errors.As(err, &de) {
+		t.Fatalf("Run error = %v, want a *DataError", err)
+	}
+	if de.File != importer.EnrollmentsFile {
+		t.Errorf("error names %s, want %s: %v", de.File, importer.EnrollmentsFile, err)
+	}
+	if n := store.last(); n != 0 {
+		t.Errorf("store holds %d events after a parse error, want 0", n)
+	}
+
+	_, err = importer.Run(context.Background(), store, store.state, importer.Sources{
+		Enrollments: strings.NewReader(newburyportCSV), Observations: strings.NewReader(badObservations)}, nil)
+	if !errors.As(err, &de) || de.File != importer.ObservationsFile {
+		t.Errorf("Run with only the observations malformed = %v, want a *DataError in %s", err, importer.ObservationsFile)
+	}
+	if n := store.last(); n != 0 {
+		t.Errorf("store holds %d events after a parse error in the observations, want 0", n)
+	}
+}
