@@ -191,15 +191,12 @@ func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, error) {
 }
 
 // chainEvent sets the event's PrevHash and Hash and returns its JSON
-// encoding.
+// encoding. The event's payload must come from encodePayload, which
+// returns compact JSON, so the hash can skip compacting it again.
 func chainEvent(event *domain.Event, prevHash string) ([]byte, error) {
 	event.PrevHash = prevHash
-	hash, err := domain.ChainHash(*event)
-	if err != nil {
-		return nil, fmt.Errorf("append %s event: %w", event.AggregateKind, err)
-	}
-	event.Hash = hash
-	data, err := json.Marshal(event)
+	event.Hash = domain.ChainHashCompact(*event)
+	data, err := encodeEnvelope(*event)
 	if err != nil {
 		return nil, fmt.Errorf("append %s event: encode envelope: %w", event.AggregateKind, err)
 	}
