@@ -83,8 +83,11 @@ func eventID(key string) string {
 //     for every plan that does not exist yet.
 //
 // Every file is parsed before the first append, so a malformed file appends
-// nothing. Level records for unregistered orgs are skipped and counted. An
-// existing plan is left alone unless its events are exactly a prefix of the
+// nothing. Orgs and levels go through the store's AppendPipeline when it
+// has one, with many appends in flight, each aggregate's in order, and
+// progress counts an item only once it and every item before it are done.
+// Level records for unregistered orgs are skipped and counted. An existing
+// plan is left alone unless its events are exactly a prefix of the
 // bundle, which only an interrupted import leaves. In that case Run adds the
 // rest. progress may be nil. On error the Summary counts what was appended.
 func Run(ctx context.Context, store domain.EventStore, state State, src Sources, progress func(Progress)) (Summary, error) {
@@ -213,7 +216,12 @@ type runner struct {
 	recorded   map[string]bool // event keys of levels appended in this run
 	// onlyNewOrgs leaves existing registrations alone; see Sources.OnlyNewOrgs.
 	onlyNewOrgs bool
-	sum         Summary
+
+	// mu guards what the append pipeline's done functions update while the
+	// org and level phases queue appends: the counts of stored events in
+	// sum, lastStream and the phase's progress.
+	mu  sync.Mutex
+	sum Summary
 }
 
 func (r *runner) report(phase string, done, total int) {
@@ -258,13 +266,21 @@ func (r *runner) append(kind, id, key, actor string, d domain.Draft) (domain.Eve
 
 func (r *runner) stopped() error {
 	if err := r.ctx.Err(); err != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		return fmt.Errorf("import stopped after %d events: %w", r.sum.Events, err)
 	}
 	return nil
 }
 
 func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
-	r.report(PhaseOrgs, 0, len(orgs))
+	run := r.beginPhase(PhaseOrgs, len(orgs))
+	return r.endPhase(run, r.queueOrgs(run, orgs, actor))
+}
+
+// queueOrgs queues the registrations. The first failed append stops it at
+// the next org.
+func (r *runner) queueOrgs(run *phaseRun, orgs []domain.Org, actor string) error {
 	for i, o := range orgs {
 		if err := r.stopped(); err != nil {
 			return err
@@ -272,7 +288,7 @@ func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
 		r.registered[o.Code] = true
 		if current, ok := r.state.Org(o.Code); ok && (current == o || r.onlyNewOrgs) {
 			r.sum.OrgsUnchanged++
-			r.tick(PhaseOrgs, i+1, len(orgs))
+			r.skipItem(run.progress, i)
 			continue
 		}
 		if err := domain.ValidateOrg(o); err != nil {
@@ -288,30 +304,33 @@ func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
 		key := fmt.Sprintf("%s/%s/%d/%s", domain.TypeOrgRegistered, o.Code,
 			r.sequence(domain.KindOrg, o.Code), hex.EncodeToString(digest[:8]))
 		d := domain.Draft{Type: domain.TypeOrgRegistered, Payload: domain.OrgRegistered{Org: o}}
-		if _, err := r.append(domain.KindOrg, o.Code, key, actor, d); err != nil {
+		if err := r.queueAppend(run, i, domain.KindOrg, o.Code, key, actor, d, func() { r.sum.OrgsRegistered++ }); err != nil {
 			return err
 		}
-		r.sum.OrgsRegistered++
-		r.tick(PhaseOrgs, i+1, len(orgs))
 	}
 	return nil
 }
 
 func (r *runner) recordLevels(levels []actedLevel) error {
-	r.report(PhaseLevels, 0, len(levels))
+	run := r.beginPhase(PhaseLevels, len(levels))
+	return r.endPhase(run, r.queueLevels(run, levels))
+}
+
+// queueLevels queues the level changes. The first failed append stops it
+// at the next record.
+func (r *runner) queueLevels(run *phaseRun, levels []actedLevel) error {
 	for i, l := range levels {
 		if err := r.stopped(); err != nil {
 			return err
 		}
-		if err := r.recordLevel(l); err != nil {
+		if err := r.recordLevel(run, i, l); err != nil {
 			return err
 		}
-		r.tick(PhaseLevels, i+1, len(levels))
 	}
 	return nil
 }
 
-func (r *runner) recordLevel(l actedLevel) error {
+func (r *runner) recordLevel(run *phaseRun, i int, l actedLevel) error {
 	known := r.registered[l.OrgCode]
 	if !known {
 		_, known = r.state.Org(l.OrgCode)
@@ -323,6 +342,7 @@ func (r *runner) recordLevel(l actedLevel) error {
 		if len(r.sum.UnknownOrgCodes) < maxUnknownExamples && !slices.Contains(r.sum.UnknownOrgCodes, l.OrgCode) {
 			r.sum.UnknownOrgCodes = append(r.sum.UnknownOrgCodes, l.OrgCode)
 		}
+		r.skipItem(run.progress, i)
 		return nil
 	}
 	if err != nil {
@@ -332,15 +352,11 @@ func (r *runner) recordLevel(l actedLevel) error {
 	key := fmt.Sprintf("%s/%s/%d/%s", domain.TypeLevelChanged, l.OrgCode, l.Level, l.EffectiveAt.UTC().Format(time.RFC3339))
 	if r.recorded[key] || inHistory(r.state.Levels(l.OrgCode), l.LevelRecord) {
 		r.sum.LevelsPresent++
+		r.skipItem(run.progress, i)
 		return nil
 	}
-
-	if _, err := r.append(domain.KindLevel, l.OrgCode, key, l.actor, d); err != nil {
-		return err
-	}
 	r.recorded[key] = true
-	r.sum.LevelsRecorded++
-	return nil
+	return r.queueAppend(run, i, domain.KindLevel, l.OrgCode, key, l.actor, d, func() { r.sum.LevelsRecorded++ })
 }
 
 // inHistory reports whether the history has the record's level taking
