@@ -3,6 +3,8 @@ package eventstore
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +73,121 @@ func TestEncodeEnvelopeYearOutOfRange(t *testing.T) {
 		Sequence: 1, RecordedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Payload: json.RawMessage("{}")}
 	if _, err := encodeEnvelope(event); err == nil {
 		t.Errorf("encodeEnvelope of year 10000 succeeded, want json.Marshal's error")
+	}
+}
+
+// envelopeSamples returns stored envelopes of several layouts, with a name
+// for each and whether decodePlainEnvelope should decode it itself.
+func envelopeSamples(t testing.TB) []envelopeSample {
+	recorded := time.Date(2026, 3, 1, 14, 30, 5, 123456000, time.UTC)
+	event := domain.Event{
+		ID: "0190e0c0-0000-7000-8000-000000000001", Type: domain.TypeLevelChanged, SchemaVersion: 1,
+		AggregateKind: domain.KindLevel, AggregateID: "02040505", Sequence: 3,
+		RecordedAt: recorded, EffectiveAt: recorded.Add(-48 * time.Hour), Actor: "importer:levels.csv",
+		CorrelationID: "corr-1", PrevHash: "ab12", Hash: "cd34",
+		Payload: json.RawMessage(`{"org_code":"02040505","level":3,"reason":"a \u003c b","nested":[1,{"x":null}]}`),
+	}
+	plain, err := encodeEnvelope(event)
+	if err != nil {
+		t.Fatalf("encodeEnvelope: %v", err)
+	}
+	minimal := event
+	minimal.CorrelationID, minimal.PrevHash, minimal.Hash = "", "", ""
+	minimalData, err := encodeEnvelope(minimal)
+	if err != nil {
+		t.Fatalf("encodeEnvelope: %v", err)
+	}
+	replace := func(old, new string) []byte {
+		if !bytes.Contains(plain, []byte(old)) {
+			t.Fatalf("the plain envelope has no %s to replace: %s", old, plain)
+		}
+		return []byte(strings.Replace(string(plain), old, new, 1))
+	}
+	return []envelopeSample{
+		{"plain", plain, true},
+		{"without optional fields", minimalData, true},
+		{"causation id", replace(`"prev_hash"`, `"causation_id":"cause-1","prev_hash"`), true},
+		{"payload null", replace(string(event.Payload), "null"), true},
+		{"payload string", replace(string(event.Payload), `"text"`), true},
+		{"negative schema version", replace(`"schema_version":1`, `"schema_version":-2`), true},
+		{"unknown type", replace(`"level.changed"`, `"level.retracted"`), true},
+		{"time with offset", replace(`"effective_at":"2026-02-27T14:30:05.123456Z"`, `"effective_at":"2026-02-27T09:30:05-05:00"`), true},
+		{"whitespace after colon", replace(`"actor":"`, `"actor": "`), false},
+		{"space before payload", replace(`"payload":{`, `"payload": {`), false},
+		{"space after payload", replace(`]}}`, `]} }`), false},
+		{"escaped actor", replace(`"importer:levels.csv"`, `"importer:levels\u002ecsv"`), false},
+		{"non-ASCII actor", replace(`"importer:levels.csv"`, `"José"`), false},
+		{"fields reordered", replace(`{"id":"0190e0c0-0000-7000-8000-000000000001","type":"level.changed"`,
+			`{"type":"level.changed","id":"0190e0c0-0000-7000-8000-000000000001"`), false},
+		{"unknown field", replace(`"payload":`, `"extra":1,"payload":`), false},
+		{"stream sequence", replace(`]}}`, `]}},"stream_sequence":9}`), false},
+		{"leading zero", replace(`"sequence":3`, `"sequence":03`), false},
+		{"fractional sequence", replace(`"sequence":3`, `"sequence":3.0`), false},
+		{"huge sequence", replace(`"sequence":3`, `"sequence":123456789012345678901`), false},
+		{"sequence of 19 digits", replace(`"sequence":3`, `"sequence":1234567890123456789`), false},
+		{"invalid payload", replace(`[1,{"x":null}]`, `[1,{"x":nul}]`), false},
+		{"truncated", plain[:len(plain)-1], false},
+		{"trailing brace", append(append([]byte(nil), plain...), '}'), false},
+		{"null id", replace(`"id":"0190e0c0-0000-7000-8000-000000000001"`, `"id":null`), false},
+		{"invalid time", replace(`"2026-03-01T14:30:05.123456Z"`, `"2026-03-01 14:30"`), false},
+		{"not an object", []byte(`[1,2]`), false},
+		{"empty", nil, false},
+	}
+}
+
+type envelopeSample struct {
+	name  string
+	data  []byte
+	plain bool
+}
+
+// TestDecodeEnvelopeMatchesUnmarshal checks decodeEnvelope against
+// json.Unmarshal, and that the plain layouts take the fast path.
+func TestDecodeEnvelopeMatchesUnmarshal(t *testing.T) {
+	for _, sample := range envelopeSamples(t) {
+		t.Run(sample.name, func(t *testing.T) {
+			_, fast := decodePlainEnvelope(sample.data)
+			if fast != sample.plain {
+				t.Errorf("decodePlainEnvelope ok = %t, want %t", fast, sample.plain)
+			}
+			assertDecodesAsUnmarshal(t, sample.data)
+		})
+	}
+}
+
+// FuzzDecodeEnvelope checks decodeEnvelope against json.Unmarshal on
+// changed envelopes.
+func FuzzDecodeEnvelope(f *testing.F) {
+	for _, sample := range envelopeSamples(f) {
+		f.Add(sample.data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		assertDecodesAsUnmarshal(t, data)
+	})
+}
+
+// assertDecodesAsUnmarshal checks that decodeEnvelope returns the event
+// json.Unmarshal returns, or an error when json.Unmarshal fails.
+func assertDecodesAsUnmarshal(t *testing.T, data []byte) {
+	t.Helper()
+	var want domain.Event
+	wantErr := json.Unmarshal(data, &want)
+	got, fast := decodePlainEnvelope(data)
+	if fast && wantErr != nil {
+		t.Fatalf("decodePlainEnvelope accepted %q, which json.Unmarshal rejects: %v", data, wantErr)
+	}
+	if fast && !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodePlainEnvelope(%q):\n got %+v\nwant %+v", data, got, want)
+	}
+	if wantErr != nil || want.ID == "" || want.Sequence == 0 {
+		return
+	}
+	decoded, err := decodeEnvelope(data, 7, "planledger.level.02040505")
+	if err != nil {
+		t.Fatalf("decodeEnvelope(%q): %v", data, err)
+	}
+	want.StreamSequence = 7
+	if !reflect.DeepEqual(decoded, want) {
+		t.Fatalf("decodeEnvelope(%q):\n got %+v\nwant %+v", data, decoded, want)
 	}
 }

@@ -367,9 +367,11 @@ func decodeMsg(msg jetstream.Msg) (domain.Event, error) {
 }
 
 func decodeEnvelope(data []byte, streamSeq uint64, subject string) (domain.Event, error) {
-	var event domain.Event
-	if err := json.Unmarshal(data, &event); err != nil {
-		return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: %w", streamSeq, subject, err)
+	event, ok := decodePlainEnvelope(data)
+	if !ok {
+		if err := json.Unmarshal(data, &event); err != nil {
+			return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: %w", streamSeq, subject, err)
+		}
 	}
 	if event.ID == "" || event.Sequence == 0 {
 		return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: envelope has no id or sequence",
