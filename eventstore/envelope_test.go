@@ -191,3 +191,23 @@ func assertDecodesAsUnmarshal(t *testing.T, data []byte) {
 		t.Fatalf("decodeEnvelope(%q):\n got %+v\nwant %+v", data, decoded, want)
 	}
 }
+
+func TestIsSubjectOf(t *testing.T) {
+	for _, c := range []struct{ subject, kind, id string }{
+		{"planledger.plan.p1", "plan", "p1"},
+		{"planledger.plan.p1", "plan", "p2"},
+		{"planledger.plan.p1", "org", "p1"},
+		{"planledger.plan.p1", "pla", "n.p1"},
+		{"planledger.plan.p1.x", "plan", "p1"},
+		{"planledger.planp1", "plan", "p1"},
+		{"live.planledger.plan.p1", "plan", "p1"},
+		{"planledger..p1", "", "p1"},
+		{"planledger.plan.", "plan", ""},
+		{"planledger.plan", "plan", ""},
+	} {
+		want := c.subject == Subject(c.kind, c.id)
+		if got := isSubjectOf(c.subject, c.kind, c.id); got != want {
+			t.Errorf("isSubjectOf(%q, %q, %q) = %t, want %t", c.subject, c.kind, c.id, got, want)
+		}
+	}
+}
