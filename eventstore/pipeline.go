@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -19,6 +20,14 @@ import (
 // NOTE: four or more Pipelines on one Store at once can reach that limit,
 // and their appends then fail with nats.go's ErrTooManyStalledMsgs.
 const maxPipelined = 1024
+
+// pipelineAckTimeout bounds the wait for the acknowledgement of a pipelined
+// publish. nats.go v1.56.0 sets no such limit by default, so an
+// acknowledgement that never arrives would hold the pipeline until its
+// context ends. A synchronous publish there waits 5 s by default, and a
+// pipelined one gets longer because it can wait behind up to maxPipelined
+// others, each with its own fsync.
+const pipelineAckTimeout = 30 * time.Second
 
 // errPipelineEnded is returned by Append after Wait.
 var errPipelineEnded = errors.New("append pipeline has ended")

@@ -155,7 +155,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 		logger = slog.Default()
 	}
 
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(pipelineAckTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
