@@ -122,6 +122,11 @@ type PipelinedStore interface {
 // stored under an older schema version to the current shape, so every
 // reader sees one shape whatever version the log holds.
 func (e Event) Decode(v any) error {
+	// A current payload needs no upcast, and an org registration in
+	// json.Marshal's layout has a faster decoder with the same result.
+	if r, ok := v.(*OrgRegistered); ok && e.SchemaVersion == SchemaVersionOf(e.Type) && decodePlainOrgRegistered(e.Payload, r) {
+		return nil
+	}
 	payload, err := Upcast(e.Type, e.SchemaVersion, e.Payload)
 	if err != nil {
 		return Errorf(EInternal, "payload", "upcast %s event %s: %v", e.Type, e.ID, err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/planledger/planledger/domain"
+	"github.com/planledger/planledger/internal/plainjson"
 )
 
 // encodeEnvelope returns json.Marshal(event) byte for byte, for an event
@@ -108,44 +109,45 @@ func isPlainTime(t time.Time) bool {
 // input, and decodeEnvelope then uses json.Unmarshal, so the result equals
 // json.Unmarshal's either way.
 func decodePlainEnvelope(data []byte) (event domain.Event, ok bool) {
-	r := envelopeReader{data: data, ok: true}
-	r.expect(`{"id":`)
-	event.ID = r.text()
-	r.expect(`,"type":`)
-	event.Type = r.name()
-	r.expect(`,"schema_version":`)
-	event.SchemaVersion = r.integer()
-	r.expect(`,"aggregate_kind":`)
-	event.AggregateKind = r.name()
-	r.expect(`,"aggregate_id":`)
-	event.AggregateID = r.text()
-	r.expect(`,"sequence":`)
-	event.Sequence = r.unsigned()
-	r.expect(`,"recorded_at":`)
-	event.RecordedAt = r.instant()
-	r.expect(`,"effective_at":`)
-	event.EffectiveAt = r.instant()
-	r.expect(`,"actor":`)
-	event.Actor = r.text()
+	r := plainjson.NewReader(data)
+	r.Expect(`{"id":`)
+	event.ID = r.Text()
+	r.Expect(`,"type":`)
+	event.Type = knownName(r.Quoted())
+	r.Expect(`,"schema_version":`)
+	event.SchemaVersion = r.Int()
+	r.Expect(`,"aggregate_kind":`)
+	event.AggregateKind = knownName(r.Quoted())
+	r.Expect(`,"aggregate_id":`)
+	event.AggregateID = r.Text()
+	r.Expect(`,"sequence":`)
+	event.Sequence = r.Uint()
+	r.Expect(`,"recorded_at":`)
+	event.RecordedAt = r.Time()
+	r.Expect(`,"effective_at":`)
+	event.EffectiveAt = r.Time()
+	r.Expect(`,"actor":`)
+	event.Actor = r.Text()
 
-	if r.skip(`,"correlation_id":`) {
-		event.CorrelationID = r.text()
+	if r.Skip(`,"correlation_id":`) {
+		event.CorrelationID = r.Text()
 	}
-	if r.skip(`,"causation_id":`) {
-		event.CausationID = r.text()
+	if r.Skip(`,"causation_id":`) {
+		event.CausationID = r.Text()
 	}
-	if r.skip(`,"prev_hash":`) {
-		event.PrevHash = r.text()
+	if r.Skip(`,"prev_hash":`) {
+		event.PrevHash = r.Text()
 	}
-	if r.skip(`,"hash":`) {
-		event.Hash = r.text()
+	if r.Skip(`,"hash":`) {
+		event.Hash = r.Text()
 	}
 
-	r.expect(`,"payload":`)
-	if !r.ok || len(data) < r.pos+2 || data[len(data)-1] != '}' {
+	r.Expect(`,"payload":`)
+	rest := r.Rest()
+	if !r.OK() || len(rest) < 2 || rest[len(rest)-1] != '}' {
 		return domain.Event{}, false
 	}
-	payload := data[r.pos : len(data)-1]
+	payload := rest[:len(rest)-1]
 	// json.Unmarshal would drop whitespace around the payload and reject
 	// an invalid one, so both go to it.
 	if isJSONSpace(payload[0]) || isJSONSpace(payload[len(payload)-1]) || !json.Valid(payload) {
@@ -157,119 +159,14 @@ func decodePlainEnvelope(data []byte) (event domain.Event, ok bool) {
 	return event, true
 }
 
-// envelopeReader reads the fields of an envelope in order. After the first
-// mismatch ok is false and every later read returns a zero value.
-type envelopeReader struct {
-	data []byte
-	pos  int
-	ok   bool
-}
-
-// expect consumes literal, or clears ok.
-func (r *envelopeReader) expect(literal string) {
-	if !r.skip(literal) {
-		r.ok = false
-	}
-}
-
-// skip consumes literal and reports whether it was there.
-func (r *envelopeReader) skip(literal string) bool {
-	if !r.ok || len(r.data)-r.pos < len(literal) || string(r.data[r.pos:r.pos+len(literal)]) != literal {
-		return false
-	}
-	r.pos += len(literal)
-	return true
-}
-
-// quoted returns the bytes of a string of printable ASCII without
-// backslashes, which json.Unmarshal keeps as they are. Any other string
-// clears ok.
-func (r *envelopeReader) quoted() []byte {
-	if !r.ok || r.pos >= len(r.data) || r.data[r.pos] != '"' {
-		r.ok = false
-		return nil
-	}
-	start := r.pos + 1
-	for i := start; i < len(r.data); i++ {
-		switch c := r.data[i]; {
-		case c == '"':
-			r.pos = i + 1
-			return r.data[start:i]
-		case c < 0x20 || c > 0x7e || c == '\\':
-			r.ok = false
-			return nil
-		}
-	}
-	r.ok = false
-	return nil
-}
-
-func (r *envelopeReader) text() string {
-	return string(r.quoted())
-}
-
-// name reads an event type or aggregate kind, which repeat on every event,
-// so the known ones share one string instead of allocating their own.
-func (r *envelopeReader) name() string {
-	b := r.quoted()
+// knownName returns an event type or aggregate kind as a string. These
+// repeat on every event, so the known ones share one string instead of
+// allocating their own.
+func knownName(b []byte) string {
 	if known, ok := knownNames[string(b)]; ok {
 		return known
 	}
 	return string(b)
-}
-
-// digits returns the digits of a JSON number without sign, fraction or
-// exponent, rejecting leading zeros as JSON does.
-func (r *envelopeReader) digits() []byte {
-	if !r.ok {
-		return nil
-	}
-	start := r.pos
-	for r.pos < len(r.data) && r.data[r.pos] >= '0' && r.data[r.pos] <= '9' {
-		r.pos++
-	}
-	b := r.data[start:r.pos]
-	// More than 18 digits could overflow, so json.Unmarshal decides those.
-	if len(b) == 0 || len(b) > 18 || (len(b) > 1 && b[0] == '0') {
-		r.ok = false
-		return nil
-	}
-	return b
-}
-
-func (r *envelopeReader) unsigned() uint64 {
-	var n uint64
-	for _, c := range r.digits() {
-		n = n*10 + uint64(c-'0')
-	}
-	return n
-}
-
-func (r *envelopeReader) integer() int {
-	negative := r.ok && r.pos < len(r.data) && r.data[r.pos] == '-'
-	if negative {
-		r.pos++
-	}
-	n := int(r.unsigned())
-	if negative {
-		return -n
-	}
-	return n
-}
-
-// instant reads a time through time.Time's UnmarshalJSON, as json.Unmarshal
-// does.
-func (r *envelopeReader) instant() time.Time {
-	start := r.pos
-	if r.quoted(); !r.ok {
-		return time.Time{}
-	}
-	var t time.Time
-	if err := t.UnmarshalJSON(r.data[start:r.pos]); err != nil {
-		r.ok = false
-		return time.Time{}
-	}
-	return t
 }
 
 func isJSONSpace(c byte) bool {
