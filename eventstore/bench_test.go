@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +27,9 @@ import (
 // JetStream on the same embedded server in the same process. Each one runs
 // a raw baseline first and then planledger's operation as sub-benchmarks.
 // The sub-benchmarks that do the baseline's work report x_of_raw: the
-// baseline's time per operation divided by their own, so 0.5 means half the
-// raw throughput. The metric is missing when a -bench pattern skips the
-// baseline.
+// baseline's median time per operation divided by their own, so 0.5 means
+// half the raw throughput. The metric is missing when a -bench pattern
+// skips the baseline.
 // docs/benchmarks.md records the command and the figures.
 
 // The raw baseline stream takes the subjects raw.>, because JetStream
@@ -129,10 +130,13 @@ func rawSubject(subject string) string {
 	return rawSubjectPrefix + strings.TrimPrefix(subject, eventstore.SubjectPrefix)
 }
 
-// rawBaseline keeps the time per operation of a baseline sub-benchmark for
-// the sub-benchmarks that run after it.
+// rawBaseline keeps the times per operation of a baseline sub-benchmark
+// for the sub-benchmarks that run after it. With -count N the testing
+// package runs each sub-benchmark N times in a row, so every run of a later
+// sub-benchmark is compared with the median of all N baseline runs rather
+// than with the last one alone.
 type rawBaseline struct {
-	nsPerOp float64
+	runs []float64
 }
 
 func nsPerOp(b *testing.B) float64 {
@@ -140,21 +144,36 @@ func nsPerOp(b *testing.B) float64 {
 }
 
 func (r *rawBaseline) record(b *testing.B) {
-	r.nsPerOp = nsPerOp(b)
+	r.runs = append(r.runs, nsPerOp(b))
 }
 
-// report adds metric to b: the baseline's time per operation divided by b's.
+// median returns the median of the baseline's runs, or 0 before the first.
+func (r *rawBaseline) median() float64 {
+	if len(r.runs) == 0 {
+		return 0
+	}
+	sorted := slices.Sorted(slices.Values(r.runs))
+	mid := len(sorted) / 2
+	if len(sorted)%2 == 0 {
+		return (sorted[mid-1] + sorted[mid]) / 2
+	}
+	return sorted[mid]
+}
+
+// report adds metric to b: the baseline's median time per operation divided
+// by b's.
 func (r *rawBaseline) report(b *testing.B, metric string) {
-	if r.nsPerOp > 0 {
-		b.ReportMetric(r.nsPerOp/nsPerOp(b), metric)
+	if base := r.median(); base > 0 {
+		b.ReportMetric(base/nsPerOp(b), metric)
 	}
 }
 
 // reportSlowdown adds metric to b: b's time per operation divided by the
-// baseline's, for a baseline so fast that report's quotient would print as 0.
+// baseline's median, for a baseline so fast that report's quotient would
+// print as 0.
 func (r *rawBaseline) reportSlowdown(b *testing.B, metric string) {
-	if r.nsPerOp > 0 {
-		b.ReportMetric(nsPerOp(b)/r.nsPerOp, metric)
+	if base := r.median(); base > 0 {
+		b.ReportMetric(nsPerOp(b)/base, metric)
 	}
 }
 
