@@ -141,3 +141,24 @@ func TestChainHashInvalidPayload(t *testing.T) {
 		t.Errorf("ChainHash of an invalid payload = %s, want an error", h)
 	}
 }
+
+func TestChainHashCompactMatchesChainHash(t *testing.T) {
+	for name, payload := range map[string]json.RawMessage{
+		"object":             json.RawMessage(`{"org_code":"02040505","level":1,"reason":"a\u003cb"}`),
+		"nested":             json.RawMessage(`{"goal":{"actions":[{"text":"call home"}],"measures":[]}}`),
+		"null":               json.RawMessage("null"),
+		"absent":             nil,
+		"unicode":            json.RawMessage(`{"text":"José\n\u2028"}`),
+		"spaces in a string": json.RawMessage(`{"text":"  two  spaces  "}`),
+	} {
+		e := chainEvent()
+		e.Payload = payload
+		want, err := domain.ChainHash(e)
+		if err != nil {
+			t.Fatalf("%s: ChainHash: %v", name, err)
+		}
+		if got := domain.ChainHashCompact(e); got != want {
+			t.Errorf("%s: ChainHashCompact = %s, want ChainHash's %s", name, got, want)
+		}
+	}
+}

@@ -29,13 +29,34 @@ const errCodeDuplicateInProcess jetstream.ErrorCode = 10158
 // command is idempotent. After a timeout the event may or may not be
 // stored, and a retry with the same EventID settles which.
 func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Event, error) {
+	prepared, stored, err := s.prepareAppend(ctx, req)
+	if prepared == nil {
+		return stored, err
+	}
+	ack, err := s.js.PublishMsg(ctx, prepared.msg)
+	return s.finishAppend(ctx, req, prepared, ack, err)
+}
+
+// preparedAppend is an event ready to publish and the message that
+// stores it.
+type preparedAppend struct {
+	subject string
+	event   domain.Event
+	msg     *nats.Msg
+}
+
+// prepareAppend builds the message that appends req. It returns a nil
+// *preparedAppend when nothing needs publishing: either the error gives the
+// reason the append cannot go ahead, or the event is the one a retry
+// already stored.
+func (s *Store) prepareAppend(ctx context.Context, req domain.AppendRequest) (*preparedAppend, domain.Event, error) {
 	kind, id := req.AggregateKind, req.AggregateID
 	if err := validateAggregate(kind, id); err != nil {
-		return domain.Event{}, err
+		return nil, domain.Event{}, err
 	}
 	event, err := newEvent(req, time.Now())
 	if err != nil {
-		return domain.Event{}, err
+		return nil, domain.Event{}, err
 	}
 
 	subject := Subject(kind, id)
@@ -48,7 +69,7 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 		// retry, or another writer may have moved the aggregate on.
 		last, found, err = s.lastEvent(ctx, subject)
 		if err != nil {
-			return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
+			return nil, domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
 		}
 		if found {
 			s.rememberLast(subject, last)
@@ -57,10 +78,11 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	// A retry whose event is already the aggregate's last one returns it,
 	// even after the server's duplicate window has passed.
 	if found && req.Metadata.EventID != "" && last.ID == req.Metadata.EventID {
-		return last, nil
+		return nil, last, nil
 	}
 	if last.Sequence != req.ExpectedSequence {
-		return s.conflictOrStored(ctx, req, last.Sequence)
+		stored, err := s.conflictOrStored(ctx, req, last.Sequence)
+		return nil, stored, err
 	}
 
 	// With expected last subject sequence 0, nats-server v2.15.3 accepts the
@@ -70,38 +92,46 @@ func (s *Store) Append(ctx context.Context, req domain.AppendRequest) (domain.Ev
 	if found {
 		lastStreamSeq = last.StreamSequence
 	}
-	// The publish below stores the event only while last is still the
+	// The publish stores the event only while last is still the
 	// aggregate's last event, so PrevHash names its real predecessor. A last
 	// event stored before chaining has no Hash, and the chain starts here.
 	data, err := chainEvent(&event, last.Hash)
 	if err != nil {
-		return domain.Event{}, err
+		return nil, domain.Event{}, err
 	}
 	msg := newEventMsg(subject, event, data, lastStreamSeq)
 	if err := s.checkPayloadSize(msg); err != nil {
-		return domain.Event{}, err
+		return nil, domain.Event{}, err
 	}
-
 	if s.beforePublish != nil {
 		s.beforePublish()
 	}
-	ack, err := s.js.PublishMsg(ctx, msg)
+	return &preparedAppend{subject: subject, event: event, msg: msg}, domain.Event{}, nil
+}
+
+// finishAppend turns the server's reply to a prepared append into its
+// result: the stored event, the event an earlier try stored, a
+// *domain.ConflictError or the publish error.
+func (s *Store) finishAppend(ctx context.Context, req domain.AppendRequest, prepared *preparedAppend,
+	ack *jetstream.PubAck, err error) (domain.Event, error) {
+	subject := prepared.subject
 	if err != nil {
 		s.forgetLast(subject)
 		if !isConcurrentWrite(err) {
-			return domain.Event{}, fmt.Errorf("append %s event: %w", kind, err)
+			return domain.Event{}, fmt.Errorf("append %s event: %w", req.AggregateKind, err)
 		}
 		current, _, readErr := s.lastEvent(ctx, subject)
 		if readErr != nil {
-			return domain.Event{}, fmt.Errorf("append %s event: read sequence after conflict: %w", kind, readErr)
+			return domain.Event{}, fmt.Errorf("append %s event: read sequence after conflict: %w", req.AggregateKind, readErr)
 		}
 		return s.conflictOrStored(ctx, req, current.Sequence)
 	}
 	if ack.Duplicate {
 		s.forgetLast(subject)
-		return s.storedDuplicate(ctx, req, event.ID, ack.Sequence)
+		return s.storedDuplicate(ctx, req, prepared.event.ID, ack.Sequence)
 	}
 
+	event := prepared.event
 	event.StreamSequence = ack.Sequence
 	s.rememberLast(subject, event)
 	return event, nil
@@ -191,15 +221,12 @@ func newEvent(req domain.AppendRequest, now time.Time) (domain.Event, error) {
 }
 
 // chainEvent sets the event's PrevHash and Hash and returns its JSON
-// encoding.
+// encoding. The event's payload must come from encodePayload, which
+// returns compact JSON, so the hash can skip compacting it again.
 func chainEvent(event *domain.Event, prevHash string) ([]byte, error) {
 	event.PrevHash = prevHash
-	hash, err := domain.ChainHash(*event)
-	if err != nil {
-		return nil, fmt.Errorf("append %s event: %w", event.AggregateKind, err)
-	}
-	event.Hash = hash
-	data, err := json.Marshal(event)
+	event.Hash = domain.ChainHashCompact(*event)
+	data, err := encodeEnvelope(*event)
 	if err != nil {
 		return nil, fmt.Errorf("append %s event: encode envelope: %w", event.AggregateKind, err)
 	}

@@ -155,7 +155,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg StoreConfig) (*Store, error) {
 		logger = slog.Default()
 	}
 
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(pipelineAckTimeout))
 	if err != nil {
 		return nil, fmt.Errorf("open event store: %w", err)
 	}
@@ -370,9 +370,11 @@ func decodeMsg(msg jetstream.Msg) (domain.Event, error) {
 }
 
 func decodeEnvelope(data []byte, streamSeq uint64, subject string) (domain.Event, error) {
-	var event domain.Event
-	if err := json.Unmarshal(data, &event); err != nil {
-		return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: %w", streamSeq, subject, err)
+	event, ok := decodePlainEnvelope(data)
+	if !ok {
+		if err := json.Unmarshal(data, &event); err != nil {
+			return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: %w", streamSeq, subject, err)
+		}
 	}
 	if event.ID == "" || event.Sequence == 0 {
 		return domain.Event{}, fmt.Errorf("decode event at stream sequence %d on %s: envelope has no id or sequence",

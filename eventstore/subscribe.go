@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,7 +174,7 @@ func (sub *subscription) deliver(msg jetstream.Msg) {
 	sub.next = streamSeq + 1
 
 	event, err := decodeEnvelope(msg.Data(), streamSeq, msg.Subject())
-	if err == nil && msg.Subject() != Subject(event.AggregateKind, event.AggregateID) {
+	if err == nil && !isSubjectOf(msg.Subject(), event.AggregateKind, event.AggregateID) {
 		err = fmt.Errorf("event %s names %s %s, which does not live on subject %s",
 			event.ID, event.AggregateKind, event.AggregateID, msg.Subject())
 	}
@@ -188,6 +189,17 @@ func (sub *subscription) deliver(msg jetstream.Msg) {
 			"stream_seq", streamSeq, "subject", msg.Subject(),
 			"event_id", event.ID, "event_type", event.Type, "error", err)
 	}
+}
+
+// isSubjectOf reports whether subject equals Subject(kind, id), without
+// building that string for every delivered event.
+func isSubjectOf(subject, kind, id string) bool {
+	rest, ok := strings.CutPrefix(subject, SubjectPrefix+".")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutPrefix(rest, kind)
+	return ok && len(rest) > 0 && rest[0] == '.' && rest[1:] == id
 }
 
 // reopen replaces the consumer with a new one that starts at sub.next,

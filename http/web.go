@@ -19,7 +19,10 @@ func (s *Server) registerWebRoutes(r *mux.Router) {
 	web.New(web.Config{
 		Read: s.cfg.Read,
 		Document: func(view projections.PlanView) pdf.Document {
-			return PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer())
+			// Without pins PlanDocument reads the latest versions and
+			// cannot fail.
+			doc, _ := PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer(), PrintPins{})
+			return doc
 		},
 		Logger: s.cfg.Logger,
 	}).Register(r)
@@ -38,7 +41,16 @@ func (s *Server) handlePlanHTML(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, err)
 		return
 	}
-	doc := PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer())
+	pins, err := printPinsFrom(r)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
+	doc, err := PlanDocument(s.cfg.Read, s.cfg.Data, view, s.producer(), pins)
+	if err != nil {
+		writeProblem(w, r, err)
+		return
+	}
 	body, err := web.RenderDocument(doc, web.PlanPath(view.Plan.ID, "pdf", view.AsOf, view.ThroughVersion))
 	if err != nil {
 		writeProblem(w, r, fmt.Errorf("render plan %s as HTML: %w", view.Plan.ID, err))

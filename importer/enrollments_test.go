@@ -174,12 +174,16 @@ func TestReadEnrollmentsRowErrors(t *testing.T) {
 		rows string
 		want string
 	}{
-		"bad code":         {"2025-26,Newburyport - Newburyport High,0204050X,0,0,0,0,0,0,0,0,0,0,1,1,1,1,0,4\n", "line 2, column 3 (School Code)"},
-		"bad year":         {"2025-27," + high, "line 2, column 1 (Academic Year)"},
-		"no district part": {"2025-26,Newburyport High,02040505,0,0,0,0,0,0,0,0,0,0,1,1,1,1,0,4\n", "line 2, column 2 (School Name)"},
-		"short row":        {"2025-26,Newburyport - Newburyport High,02040505,0,0\n", "line 2: the row has 5 fields"},
-		"negative count":   {"2025-26,Newburyport - Newburyport High,02040505,0,0,0,0,0,0,0,0,0,0,1,1,1,-1,0,4\n", "line 2, column 17 (12)"},
-		"duplicate year":   {"2025-26," + high + "2025-26," + high, "line 3, column 3 (School Code)"},
+		"bad code":           {"2025-26,Newburyport - Newburyport High,0204050X,0,0,0,0,0,0,0,0,0,0,1,1,1,1,0,4\n", "line 2, column 3 (School Code)"},
+		"bad year":           {"2025-27," + high, "line 2, column 1 (Academic Year)"},
+		"year with a letter": {"2025-2x," + high, "line 2, column 1 (Academic Year)"},
+		"five-digit year":    {"20252," + high, "line 2, column 1 (Academic Year)"},
+		"no district part":   {"2025-26,Newburyport High,02040505,0,0,0,0,0,0,0,0,0,0,1,1,1,1,0,4\n", "line 2, column 2 (School Name)"},
+		"short row":          {"2025-26,Newburyport - Newburyport High,02040505,0,0\n", "line 2: the row has 5 fields"},
+		"negative count":     {"2025-26,Newburyport - Newburyport High,02040505,0,0,0,0,0,0,0,0,0,0,1,1,1,-1,0,4\n", "line 2, column 17 (12)"},
+		"count over int range": {"2025-26,Newburyport - Newburyport High,02040505,0,0,0,0,0,0,0,0,0,0,1,1,1,\"99,999,999,999,999,999,999\",0,4\n",
+			"line 2, column 17 (12)"},
+		"duplicate year": {"2025-26," + high + "2025-26," + high, "line 3, column 3 (School Code)"},
 	}
 	for name, c := range cases {
 		_, err := importer.ReadEnrollments(strings.NewReader(enrollmentHeader + c.rows))

@@ -202,3 +202,70 @@ func (s *memStore) AppendBatch(ctx context.Context, req domain.AppendRequest, dr
 	}
 	return out, nil
 }
+
+// reorderingStore is a memStore whose AppendPipeline holds appends and
+// stores each group of them out of queue order, though still in queue order
+// within each aggregate, as a store with many appends in flight may finish
+// them.
+type reorderingStore struct {
+	*memStore
+}
+
+// reorderGroup is how many appends reorderingPipeline holds before it
+// stores them.
+const reorderGroup = 97
+
+func (s reorderingStore) Pipeline(ctx context.Context) domain.AppendPipeline {
+	return &reorderingPipeline{ctx: ctx, store: s.memStore}
+}
+
+type heldAppend struct {
+	req  domain.AppendRequest
+	done func(domain.Event, error)
+}
+
+type reorderingPipeline struct {
+	ctx   context.Context
+	store *memStore
+	held  []heldAppend
+}
+
+func (p *reorderingPipeline) Append(req domain.AppendRequest, done func(domain.Event, error)) error {
+	if err := p.ctx.Err(); err != nil {
+		return err
+	}
+	p.held = append(p.held, heldAppend{req, done})
+	if len(p.held) == reorderGroup {
+		p.flush()
+	}
+	return nil
+}
+
+func (p *reorderingPipeline) Wait() { p.flush() }
+
+// flush stores the held appends, the aggregate queued last first. After a
+// failure the rest of that aggregate's appends fail too.
+func (p *reorderingPipeline) flush() {
+	var order []string
+	byAggregate := map[string][]heldAppend{}
+	for _, h := range p.held {
+		key := h.req.AggregateKind + "/" + h.req.AggregateID
+		if _, seen := byAggregate[key]; !seen {
+			order = append(order, key)
+		}
+		byAggregate[key] = append(byAggregate[key], h)
+	}
+	p.held = nil
+	for i := len(order) - 1; i >= 0; i-- {
+		var failed error
+		for _, h := range byAggregate[order[i]] {
+			if failed != nil {
+				h.done(domain.Event{}, failed)
+				continue
+			}
+			event, err := p.store.Append(p.ctx, h.req)
+			failed = err
+			h.done(event, err)
+		}
+	}
+}

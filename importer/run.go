@@ -7,7 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -85,8 +86,11 @@ func eventID(key string) string {
 //     not exist yet.
 //
 // Every file is parsed before the first append, so a malformed file appends
-// nothing. Level records for unregistered orgs are skipped and counted. An
-// existing plan is left alone unless its events are exactly a prefix of the
+// nothing. Orgs and levels go through the store's AppendPipeline when it
+// has one, with many appends in flight, each aggregate's in order, and
+// progress counts an item only once it and every item before it are done.
+// Level records for unregistered orgs are skipped and counted. An existing
+// plan is left alone unless its events are exactly a prefix of the
 // bundle, which only an interrupted import leaves. In that case Run adds the
 // rest. progress may be nil. On error the Summary counts what was appended.
 func Run(ctx context.Context, store domain.EventStore, state State, src Sources, progress func(Progress)) (Summary, error) {
@@ -138,18 +142,33 @@ func actorFor(file string) string { return "importer:" + file }
 
 func readSources(src Sources) (inputs, error) {
 	var in inputs
-	var err error
+	// The enrollment file is the largest input, so it is parsed on its own
+	// goroutine while this one parses the rest.
+	var orgs []domain.Org
+	var orgsErr error
+	var wg sync.WaitGroup
 	if src.Enrollments != nil {
 		in.orgsActor = actorFor(sourceName(src.Enrollments, EnrollmentsFile))
-		if in.orgs, err = ReadEnrollments(src.Enrollments); err != nil {
-			return in, err
-		}
+		wg.Go(func() { orgs, orgsErr = ReadEnrollments(src.Enrollments) })
 	}
+	err := readLevelsAndPlans(src, &in)
+	wg.Wait()
+	// The enrollment file's error comes first, as when the files were
+	// parsed one after the other.
+	if orgsErr != nil {
+		return in, orgsErr
+	}
+	in.orgs = orgs
+	return in, err
+}
+
+// readLevelsAndPlans parses every source but the enrollment file into in.
+func readLevelsAndPlans(src Sources, in *inputs) error {
 	if src.Profile2017 != nil {
 		actor := actorFor(sourceName(src.Profile2017, Profile2017File))
 		records, err := ReadProfile2017(src.Profile2017)
 		if err != nil {
-			return in, err
+			return err
 		}
 		for _, rec := range records {
 			in.levels = append(in.levels, actedLevel{rec, actor})
@@ -159,7 +178,7 @@ func readSources(src Sources) (inputs, error) {
 		actor := actorFor(sourceName(src.Observations, ObservationsFile))
 		records, err := ReadObservations(src.Observations)
 		if err != nil {
-			return in, err
+			return err
 		}
 		for _, rec := range records {
 			in.levels = append(in.levels, actedLevel{rec, actor})
@@ -168,20 +187,20 @@ func readSources(src Sources) (inputs, error) {
 	// Each org's history is appended oldest first. The sort is stable, so
 	// when two files give the same level and date, the 2017 profile's
 	// record is the one kept.
-	sort.SliceStable(in.levels, func(i, j int) bool {
-		a, b := in.levels[i], in.levels[j]
-		if a.OrgCode != b.OrgCode {
-			return a.OrgCode < b.OrgCode
+	slices.SortStableFunc(in.levels, func(a, b actedLevel) int {
+		if c := strings.Compare(a.OrgCode, b.OrgCode); c != 0 {
+			return c
 		}
-		return a.EffectiveAt.Before(b.EffectiveAt)
+		return a.EffectiveAt.Compare(b.EffectiveAt)
 	})
 	if src.Plans != nil {
 		in.plansActor = actorFor(sourceName(src.Plans, PlansFile))
+		var err error
 		if in.plans, err = ReadPlans(src.Plans); err != nil {
-			return in, err
+			return err
 		}
 	}
-	return in, nil
+	return nil
 }
 
 // runner is the state of one Run.
@@ -200,7 +219,12 @@ type runner struct {
 	recorded   map[string]bool // event keys of levels appended in this run
 	// onlyNewOrgs leaves existing registrations alone; see Sources.OnlyNewOrgs.
 	onlyNewOrgs bool
-	sum         Summary
+
+	// mu guards what the append pipeline's done functions update while the
+	// org and level phases queue appends: the counts of stored events in
+	// sum, lastStream and the phase's progress.
+	mu  sync.Mutex
+	sum Summary
 }
 
 func (r *runner) report(phase string, done, total int) {
@@ -245,13 +269,21 @@ func (r *runner) append(kind, id, key, actor string, d domain.Draft) (domain.Eve
 
 func (r *runner) stopped() error {
 	if err := r.ctx.Err(); err != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		return fmt.Errorf("import stopped after %d events: %w", r.sum.Events, err)
 	}
 	return nil
 }
 
 func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
-	r.report(PhaseOrgs, 0, len(orgs))
+	run := r.beginPhase(PhaseOrgs, len(orgs))
+	return r.endPhase(run, r.queueOrgs(run, orgs, actor))
+}
+
+// queueOrgs queues the registrations. The first failed append stops it at
+// the next org.
+func (r *runner) queueOrgs(run *phaseRun, orgs []domain.Org, actor string) error {
 	for i, o := range orgs {
 		if err := r.stopped(); err != nil {
 			return err
@@ -259,7 +291,7 @@ func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
 		r.registered[o.Code] = true
 		if current, ok := r.state.Org(o.Code); ok && (current == o || r.onlyNewOrgs) {
 			r.sum.OrgsUnchanged++
-			r.tick(PhaseOrgs, i+1, len(orgs))
+			r.skipItem(run.progress, i)
 			continue
 		}
 		if err := domain.ValidateOrg(o); err != nil {
@@ -275,30 +307,33 @@ func (r *runner) registerOrgs(orgs []domain.Org, actor string) error {
 		key := fmt.Sprintf("%s/%s/%d/%s", domain.TypeOrgRegistered, o.Code,
 			r.sequence(domain.KindOrg, o.Code), hex.EncodeToString(digest[:8]))
 		d := domain.Draft{Type: domain.TypeOrgRegistered, Payload: domain.OrgRegistered{Org: o}}
-		if _, err := r.append(domain.KindOrg, o.Code, key, actor, d); err != nil {
+		if err := r.queueAppend(run, i, domain.KindOrg, o.Code, key, actor, d, func() { r.sum.OrgsRegistered++ }); err != nil {
 			return err
 		}
-		r.sum.OrgsRegistered++
-		r.tick(PhaseOrgs, i+1, len(orgs))
 	}
 	return nil
 }
 
 func (r *runner) recordLevels(levels []actedLevel) error {
-	r.report(PhaseLevels, 0, len(levels))
+	run := r.beginPhase(PhaseLevels, len(levels))
+	return r.endPhase(run, r.queueLevels(run, levels))
+}
+
+// queueLevels queues the level changes. The first failed append stops it
+// at the next record.
+func (r *runner) queueLevels(run *phaseRun, levels []actedLevel) error {
 	for i, l := range levels {
 		if err := r.stopped(); err != nil {
 			return err
 		}
-		if err := r.recordLevel(l); err != nil {
+		if err := r.recordLevel(run, i, l); err != nil {
 			return err
 		}
-		r.tick(PhaseLevels, i+1, len(levels))
 	}
 	return nil
 }
 
-func (r *runner) recordLevel(l actedLevel) error {
+func (r *runner) recordLevel(run *phaseRun, i int, l actedLevel) error {
 	known := r.registered[l.OrgCode]
 	if !known {
 		_, known = r.state.Org(l.OrgCode)
@@ -311,6 +346,7 @@ func (r *runner) recordLevel(l actedLevel) error {
 		if len(r.sum.UnknownOrgCodes) < maxUnknownExamples && !slices.Contains(r.sum.UnknownOrgCodes, l.OrgCode) {
 			r.sum.UnknownOrgCodes = append(r.sum.UnknownOrgCodes, l.OrgCode)
 		}
+		r.skipItem(run.progress, i)
 		return nil
 	}
 	if err != nil {
@@ -320,15 +356,11 @@ func (r *runner) recordLevel(l actedLevel) error {
 	key := levelKey(l.LevelRecord)
 	if r.recorded[key] || inHistory(r.state.Levels(l.OrgCode), l.LevelRecord) {
 		r.sum.LevelsPresent++
+		r.skipItem(run.progress, i)
 		return nil
 	}
-
-	if _, err := r.append(domain.KindLevel, l.OrgCode, key, l.actor, d); err != nil {
-		return err
-	}
 	r.recorded[key] = true
-	r.sum.LevelsRecorded++
-	return nil
+	return r.queueAppend(run, i, domain.KindLevel, l.OrgCode, key, l.actor, d, func() { r.sum.LevelsRecorded++ })
 }
 
 // levelKey names a level record for its event id. Level 1-5 records keep

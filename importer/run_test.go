@@ -346,3 +346,111 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 		t.Errorf("Run = %+v, %v; want context.Canceled and no events", sum, err)
 	}
 }
+
+// The files are parsed concurrently, but an error in the enrollment file
+// still wins over one in a later file, and nothing is appended.
+func TestRunReportsEnrollmentErrorFirst(t *testing.T) {
+	badEnrollments := strings.Replace(newburyportCSV, ",745\n", ",many\n", 1)
+	badObservations := observationsHeader + "02040000,Newburyport,02040505,Newburyport High,09-12,Level 1 then Level,2014,,https://example.org/a\n"
+	store := newMemStore()
+	_, err := importer.Run(context.Background(), store, store.state, importer.Sources{
+		Enrollments: strings.NewReader(badEnrollments), Observations: strings.NewReader(badObservations)}, nil)
+	var de *importer.DataError
+	if !errors.As(err, &de) {
+		t.Fatalf("Run error = %v, want a *DataError", err)
+	}
+	if de.File != importer.EnrollmentsFile {
+		t.Errorf("error names %s, want %s: %v", de.File, importer.EnrollmentsFile, err)
+	}
+	if n := store.last(); n != 0 {
+		t.Errorf("store holds %d events after a parse error, want 0", n)
+	}
+
+	_, err = importer.Run(context.Background(), store, store.state, importer.Sources{
+		Enrollments: strings.NewReader(newburyportCSV), Observations: strings.NewReader(badObservations)}, nil)
+	if !errors.As(err, &de) || de.File != importer.ObservationsFile {
+		t.Errorf("Run with only the observations malformed = %v, want a *DataError in %s", err, importer.ObservationsFile)
+	}
+	if n := store.last(); n != 0 {
+		t.Errorf("store holds %d events after a parse error in the observations, want 0", n)
+	}
+}
+
+// orgPrefixChecker returns a progress function that checks, at every
+// report of the orgs phase, that the orgs it counts as done are stored.
+// Orgs are imported in code order, one event each.
+func orgPrefixChecker(t *testing.T, store *memStore) (func(importer.Progress), *[]importer.Progress) {
+	orgs, err := importer.ReadEnrollments(openBundled(t, data.EnrollmentsPath))
+	if err != nil {
+		t.Fatalf("ReadEnrollments: %v", err)
+	}
+	var reports []importer.Progress
+	return func(p importer.Progress) {
+		reports = append(reports, p)
+		if p.Phase != importer.PhaseOrgs {
+			return
+		}
+		stored := map[string]bool{}
+		for _, e := range store.eventsOf(domain.TypeOrgRegistered) {
+			stored[e.AggregateID] = true
+		}
+		for _, o := range orgs[:p.Done] {
+			if !stored[o.Code] {
+				t.Errorf("progress reported %d orgs done, but org %s among them is not stored", p.Done, o.Code)
+				return
+			}
+		}
+	}, &reports
+}
+
+func TestRunPipelineOutOfOrder(t *testing.T) {
+	store := newMemStore()
+	src, closeAll, err := importer.BundledSources(data.Bundled())
+	if err != nil {
+		t.Fatalf("BundledSources: %v", err)
+	}
+	defer closeAll()
+	progress, reports := orgPrefixChecker(t, store)
+	sum, err := importer.Run(context.Background(), reorderingStore{store}, store.state, src, progress)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := importer.Summary{
+		Events: firstEventsBundled, OrgsRegistered: firstOrgs, LevelsRecorded: firstLevels,
+		LevelsPresent: firstRepeated, LevelsUnknownOrg: firstUnknown, UnknownOrgCodes: []string{"00950310"},
+		PlansCreated: bundledPlanCount, ObjectivesAdded: bundledObjectives, GoalsAdopted: bundledGoals, AnalysesRecorded: bundledAnalyses,
+	}
+	if fmt.Sprint(sum) != fmt.Sprint(want) {
+		t.Errorf("summary:\n got %+v\nwant %+v", sum, want)
+	}
+	if int(store.last()) != sum.Events {
+		t.Errorf("store holds %d events, summary says %d", store.last(), sum.Events)
+	}
+	checkProgress(t, *reports)
+}
+
+func TestRunPipelineFailureStopsImport(t *testing.T) {
+	store := newMemStore()
+	store.failAfter = 1000
+	src, closeAll, err := importer.BundledSources(data.Bundled())
+	if err != nil {
+		t.Fatalf("BundledSources: %v", err)
+	}
+	defer closeAll()
+	progress, reports := orgPrefixChecker(t, store)
+	sum, err := importer.Run(context.Background(), reorderingStore{store}, store.state, src, progress)
+	if !errors.Is(err, errInjected) {
+		t.Fatalf("Run error = %v, want the injected failure", err)
+	}
+	if sum.Events != 1000 || sum.OrgsRegistered != 1000 {
+		t.Errorf("summary counts %d events and %d orgs, want the 1000 stored", sum.Events, sum.OrgsRegistered)
+	}
+	for _, p := range *reports {
+		if p.Phase != importer.PhaseOrgs {
+			t.Errorf("progress reached phase %s after the failure", p.Phase)
+		}
+	}
+	if last := (*reports)[len(*reports)-1]; last.Done > 1000 {
+		t.Errorf("last progress report counts %d orgs done, but only 1000 were stored", last.Done)
+	}
+}

@@ -61,6 +61,8 @@ func normalizeHeader(h string) string {
 func openTable(r io.Reader, file, key string) (*table, error) {
 	c := csv.NewReader(r)
 	c.FieldsPerRecord = -1 // title lines above the header have fewer fields
+	// Callers keep strings out of a row, never the row slice itself.
+	c.ReuseRecord = true
 	t := &table{file: file, csv: c}
 	for i := 0; i < maxPreamble; i++ {
 		rec, err := c.Read()
@@ -162,6 +164,9 @@ func (t *table) rowError(format string, args ...any) *DataError {
 // in the row of a school that reported no enrollment.
 func (t *table) count(i int) (int, error) {
 	raw := t.value(i)
+	if n, ok := digitsAndCommas(raw); ok {
+		return n, nil
+	}
 	s := strings.ReplaceAll(raw, ",", "")
 	if s == "" {
 		return 0, nil
@@ -171,4 +176,24 @@ func (t *table) count(i int) (int, error) {
 		return 0, t.fieldError(i, "invalid count %q: want a whole number such as 745 or \"1,426\"", raw)
 	}
 	return n, nil
+}
+
+// digitsAndCommas parses the common form of a count, digits with optional
+// commas, without allocating. ok is false for anything else, including
+// numbers too long to be sure they fit an int, so count's slower path
+// decides.
+func digitsAndCommas(s string) (n int, ok bool) {
+	digits := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ',':
+		case c >= '0' && c <= '9':
+			n = n*10 + int(c-'0')
+			digits++
+		default:
+			return 0, false
+		}
+	}
+	return n, digits > 0 && digits <= 18
 }

@@ -127,13 +127,22 @@ func (r *renderer) alignedDIP() []para {
 	case dip != nil:
 		return []para{
 			{text: fmt.Sprintf("%s (%s)", dip.Title, dip.PeriodLabel())},
-			{text: "Plan ID " + dip.ID, style: styleMuted},
+			{text: "Plan ID " + dip.ID + r.districtPlanVersionText(), style: styleMuted},
 		}
 	case id != "":
-		return []para{{text: "Plan ID " + id + " (district plan not loaded)", style: styleMuted}}
+		return []para{{text: "Plan ID " + id + r.districtPlanVersionText() + " (district plan not loaded)", style: styleMuted}}
 	default:
 		return []para{{text: "None recorded", style: styleMuted}}
 	}
+}
+
+// districtPlanVersionText is the DIP version as the cover appends it to the
+// DIP's plan id, or "" when the document states none.
+func (r *renderer) districtPlanVersionText() string {
+	if v := r.districtPlanVersion(); v > 0 {
+		return fmt.Sprintf(" · version %d", v)
+	}
+	return ""
 }
 
 // drawFact prints a label and its wrapped value side by side, breaking

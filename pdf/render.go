@@ -54,6 +54,14 @@ type Document struct {
 	// AnalysisFigures holds, by analysis id, the names and figures printed
 	// with each of the plan's data analyses.
 	AnalysisFigures map[string]AnalysisFigures
+
+	// DistrictPlanVersion is, for an SIP, the DIP version the read of
+	// DistrictPlan was limited to, so a reprint can fold the same DIP. 0
+	// omits it.
+	DistrictPlanVersion uint64
+	// LevelVersion is the version of the org's level history the cover's
+	// classification was read at, so a reprint can read the same. 0 omits it.
+	LevelVersion uint64
 }
 
 // Page geometry in millimetres (US Letter, portrait).
@@ -253,21 +261,36 @@ func (r *renderer) asOfLine() string {
 	return "As of " + r.asOfDetail()
 }
 
-// pageLine is the footer's first line: the page number and, when the last
-// event included is chained, the start of its chain hash. The hash goes
-// here because the as-of line, with a nanosecond instant, nearly fills the
-// width already.
+// pageLine is the footer's first line: the page number, the start of the
+// last event's chain hash when it is chained, an SIP's DIP version and the
+// level history's version. They go here because the as-of line, with a
+// nanosecond instant, nearly fills the width already.
 func (r *renderer) pageLine() string {
 	line := fmt.Sprintf("Page %d of {nb}", r.pdf.PageNo())
 	if r.doc.ChainHash != "" {
 		line += " · chain " + r.doc.ChainHash[:footerHashDigits]
 	}
+	if v := r.districtPlanVersion(); v > 0 {
+		line += fmt.Sprintf(" · DIP version %d", v)
+	}
+	if r.doc.LevelVersion > 0 {
+		line += fmt.Sprintf(" · levels version %d", r.doc.LevelVersion)
+	}
 	return line
 }
 
+// districtPlanVersion returns the DIP version an SIP's print states, 0 for
+// a DIP or when the document states none.
+func (r *renderer) districtPlanVersion() uint64 {
+	if r.doc.Plan.Kind != domain.PlanSIP {
+		return 0
+	}
+	return r.doc.DistrictPlanVersion
+}
+
 // asOfDetail is asOfLine without its leading "As of". The instant keeps its
-// fraction of a second, so passing it back as as_of, with the plan version,
-// reprints this document.
+// fraction of a second, so passing it back as as_of, with the plan version
+// and for an SIP the DIP version, reprints this document.
 func (r *renderer) asOfDetail() string {
 	detail := fmt.Sprintf("%s (%s time) · last event sequence %d",
 		r.doc.AsOf.UTC().Format(time.RFC3339Nano), r.doc.AsOfBasis, r.doc.LastSequence)

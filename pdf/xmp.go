@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/planledger/planledger/domain"
 )
 
 // XMPNamespace is the XML namespace of the planledger properties in a
@@ -22,8 +24,14 @@ const footerHashDigits = 16
 // the print came from. fpdf writes the packet uncompressed, so
 // ReadMetadata finds it in the PDF bytes without a PDF parser.
 type Metadata struct {
-	PlanID       string
-	PlanVersion  uint64 // Document.PlanVersion, 0 when the print states none
+	PlanID      string
+	PlanVersion uint64 // Document.PlanVersion, 0 when the print states none
+	// DIPVersion is Document.DistrictPlanVersion, 0 for a DIP and for an
+	// SIP printed before prints recorded it.
+	DIPVersion uint64
+	// LevelVersion is Document.LevelVersion, 0 for a print made before
+	// prints recorded it.
+	LevelVersion uint64
 	LastSequence uint64
 	AsOf         time.Time
 	AsOfBasis    string
@@ -49,6 +57,12 @@ func xmpPacket(doc Document, producer string) []byte {
 	}
 	property("plan_id", doc.Plan.ID)
 	property("plan_version", strconv.FormatUint(doc.PlanVersion, 10))
+	if doc.Plan.Kind == domain.PlanSIP && doc.DistrictPlanVersion > 0 {
+		property("dip_version", strconv.FormatUint(doc.DistrictPlanVersion, 10))
+	}
+	if doc.LevelVersion > 0 {
+		property("level_version", strconv.FormatUint(doc.LevelVersion, 10))
+	}
 	property("last_sequence", strconv.FormatUint(doc.LastSequence, 10))
 	property("as_of", doc.AsOf.UTC().Format(time.RFC3339Nano))
 	property("basis", doc.AsOfBasis)
@@ -63,6 +77,8 @@ func xmpPacket(doc Document, producer string) []byte {
 type xmpDescription struct {
 	PlanID       *string `xml:"https://github.com/planledger/planledger/ns/print/1/ plan_id"`
 	PlanVersion  *string `xml:"https://github.com/planledger/planledger/ns/print/1/ plan_version"`
+	DIPVersion   *string `xml:"https://github.com/planledger/planledger/ns/print/1/ dip_version"`
+	LevelVersion *string `xml:"https://github.com/planledger/planledger/ns/print/1/ level_version"`
 	LastSequence *string `xml:"https://github.com/planledger/planledger/ns/print/1/ last_sequence"`
 	AsOf         *string `xml:"https://github.com/planledger/planledger/ns/print/1/ as_of"`
 	Basis        *string `xml:"https://github.com/planledger/planledger/ns/print/1/ basis"`
@@ -130,6 +146,20 @@ func (d xmpDescription) metadata() (Metadata, error) {
 	var err error
 	if meta.PlanVersion, err = strconv.ParseUint(planVersion, 10, 64); err != nil {
 		return Metadata{}, fmt.Errorf("read planledger XMP metadata: plan_version %q is not a whole number", planVersion)
+	}
+	// A print of a DIP, or of an SIP before prints recorded the DIP
+	// version, has no dip_version.
+	if d.DIPVersion != nil {
+		dipVersion := strings.TrimSpace(*d.DIPVersion)
+		if meta.DIPVersion, err = strconv.ParseUint(dipVersion, 10, 64); err != nil || meta.DIPVersion == 0 {
+			return Metadata{}, fmt.Errorf("read planledger XMP metadata: dip_version %q is not a plan version such as 3", dipVersion)
+		}
+	}
+	if d.LevelVersion != nil {
+		levelVersion := strings.TrimSpace(*d.LevelVersion)
+		if meta.LevelVersion, err = strconv.ParseUint(levelVersion, 10, 64); err != nil || meta.LevelVersion == 0 {
+			return Metadata{}, fmt.Errorf("read planledger XMP metadata: level_version %q is not a version such as 3", levelVersion)
+		}
 	}
 	if meta.LastSequence, err = strconv.ParseUint(lastSequence, 10, 64); err != nil {
 		return Metadata{}, fmt.Errorf("read planledger XMP metadata: last_sequence %q is not a whole number", lastSequence)

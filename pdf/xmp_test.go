@@ -16,8 +16,8 @@ import (
 const chainHash = "0123456789abcdef1123456789abcdef2123456789abcdef3123456789abcdef"
 
 // chainedDocument is the SIP fixture with a chain hash and the longest
-// as-of line the footer has to fit: a nanosecond instant, the recorded
-// basis and four-digit sequences.
+// footer lines it has to fit: a nanosecond instant, the recorded basis and
+// four-digit sequences and versions.
 func chainedDocument() pdf.Document {
 	doc := sipDocument(sipPlan())
 	doc.ChainHash = chainHash
@@ -25,6 +25,7 @@ func chainedDocument() pdf.Document {
 	doc.AsOfBasis = "recorded"
 	doc.LastSequence = 1234
 	doc.PlanVersion = 1234
+	doc.DistrictPlanVersion = 1234
 	return doc
 }
 
@@ -33,16 +34,20 @@ func chainedDocument() pdf.Document {
 var wordBox = regexp.MustCompile(`<word xMin="[0-9.]+" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="[0-9.]+">([^<]*)</word>`)
 
 func TestRenderPrintsChainHash(t *testing.T) {
-	path, _ := renderFile(t, "sip-chained", chainedDocument())
+	doc := chainedDocument()
+	path, _ := renderFile(t, "sip-chained", doc)
 	pages := pageCount(t, path)
 	for n := 1; n <= pages; n++ {
-		want := fmt.Sprintf("Page %d of %d · chain 0123456789abcdef As of 2026-12-04T15:04:05.123456789Z "+
+		want := fmt.Sprintf("Page %d of %d · chain 0123456789abcdef · DIP version 1234 As of 2026-12-04T15:04:05.123456789Z "+
 			"(recorded time) · last event sequence 1234 · plan version 1234", n, pages)
 		if page := flat(pageText(t, path, n)); !strings.HasSuffix(page, want) {
 			t.Errorf("page %d does not end with the footer %q:\n%s", n, want, page)
 		}
 	}
 	cover := flat(pageText(t, path, 1))
+	if want := "Plan ID " + doc.DistrictPlan.ID + " · version 1234"; !strings.Contains(cover, want) {
+		t.Errorf("cover lacks the DIP's %q:\n%s", want, cover)
+	}
 	if want := "Chain hash 0123456789abcdef 1123456789abcdef 2123456789abcdef 3123456789abcdef"; !strings.Contains(cover, want) {
 		t.Errorf("cover lacks %q:\n%s", want, cover)
 	}
@@ -108,7 +113,7 @@ func TestReadMetadataRoundTrip(t *testing.T) {
 		t.Fatalf("ReadMetadata: %v", err)
 	}
 	want := pdf.Metadata{
-		PlanID: doc.Plan.ID, PlanVersion: 1234, LastSequence: 1234, AsOf: doc.AsOf,
+		PlanID: doc.Plan.ID, PlanVersion: 1234, DIPVersion: 1234, LastSequence: 1234, AsOf: doc.AsOf,
 		AsOfBasis: "recorded", ChainHash: chainHash, Producer: producer,
 	}
 	if got != want {
@@ -155,5 +160,61 @@ func TestReadMetadataMissing(t *testing.T) {
 	badHash := bytes.Replace(b, []byte(chainHash), []byte(strings.ToUpper(chainHash)), 1)
 	if _, err := pdf.ReadMetadata(badHash); err == nil || !strings.Contains(err.Error(), "chain_hash") {
 		t.Errorf("packet with an upper-case hash: error = %v, want it to name chain_hash", err)
+	}
+}
+
+// A DIP has no DIP version to print, and an SIP printed before prints
+// recorded one reads back as version 0.
+func TestDIPVersionOnlyOnSIP(t *testing.T) {
+	dip := dipDocument()
+	dip.DistrictPlanVersion = 7
+	withVersion, err := pdf.Render(dip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := dipDocument()
+	plain, err := pdf.Render(without)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(withVersion, plain) {
+		t.Errorf("a DIP version on a DIP document changed its bytes")
+	}
+
+	sip := chainedDocument()
+	sip.DistrictPlanVersion = 0
+	b, err := pdf.Render(sip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("dip_version")) {
+		t.Errorf("an SIP without a DIP version has a dip_version property")
+	}
+	meta, err := pdf.ReadMetadata(b)
+	if err != nil {
+		t.Fatalf("ReadMetadata: %v", err)
+	}
+	if meta.DIPVersion != 0 {
+		t.Errorf("DIPVersion = %d, want 0", meta.DIPVersion)
+	}
+	path, _ := renderFile(t, "sip-no-dip-version", sip)
+	if got := flat(text(t, path)); strings.Contains(got, "DIP version") || strings.Contains(got, "· version") {
+		t.Errorf("an SIP without a DIP version prints one:\n%s", got)
+	}
+}
+
+func TestReadMetadataInvalidDIPVersion(t *testing.T) {
+	b, err := pdf.Render(chainedDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, value := range []string{"0", "x", "-1"} {
+		changed := bytes.Replace(b, []byte("<planledger:dip_version>1234<"), []byte("<planledger:dip_version>"+value+"<"), 1)
+		if bytes.Equal(changed, b) {
+			t.Fatalf("the packet has no dip_version 1234 to replace")
+		}
+		if _, err := pdf.ReadMetadata(changed); err == nil || !strings.Contains(err.Error(), "dip_version") {
+			t.Errorf("dip_version %q: error = %v, want it to name dip_version", value, err)
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/planledger/planledger/domain"
@@ -26,7 +27,7 @@ type Projector struct {
 
 	mu        sync.RWMutex
 	applied   uint64        // stream sequence of the last applied event
-	changed   chan struct{} // closed and replaced after every Apply, to wake waiters
+	changed   chan struct{} // closed and replaced after an Apply while watched, to wake waiters
 	orgs      map[string]domain.Org
 	levels    map[string][]domain.Event // level events per org, in stream order
 	levelLog  []domain.Event            // every level event, in stream order
@@ -39,6 +40,10 @@ type Projector struct {
 	kindIDs   map[string][]string             // aggregate ids per registered kind, in creation order
 	pending   []domain.Event                  // the part of an atomic batch received so far
 	feeds     map[*levelFeed]struct{}
+
+	// watched is set by a WaitFor call that waits on changed, so an Apply
+	// without a waiter need not replace the channel.
+	watched atomic.Bool
 }
 
 // EventRef locates an applied event by its id.
@@ -141,8 +146,13 @@ func (p *Projector) advance(streamSeq uint64) {
 	if streamSeq > p.applied {
 		p.applied = streamSeq
 	}
-	close(p.changed)
-	p.changed = make(chan struct{})
+	// WaitFor sets watched while it holds the read lock, and this runs
+	// under the write lock, so a waiter either reads the new position or
+	// is woken here.
+	if p.watched.Swap(false) {
+		close(p.changed)
+		p.changed = make(chan struct{})
+	}
 }
 
 func (p *Projector) apply(e domain.Event) error {
@@ -258,6 +268,9 @@ func (p *Projector) WaitFor(ctx context.Context, streamSeq uint64) error {
 	for {
 		p.mu.RLock()
 		done, changed := p.applied >= streamSeq, p.changed
+		if !done {
+			p.watched.Store(true)
+		}
 		p.mu.RUnlock()
 		if done {
 			return nil

@@ -32,3 +32,17 @@ func (p *Projector) LevelsAt(orgCode string, at AsOf) []domain.LevelEntry {
 	}
 	return out
 }
+
+// StandingAtVersion is StandingAt limited to the first version events of
+// the org's level history, so a reprint leaves out level changes recorded
+// after the print, even backdated ones. Version 0 reads every event.
+func (p *Projector) StandingAtVersion(orgCode string, at AsOf, version uint64) domain.Standing {
+	p.mu.RLock()
+	events := p.levels[orgCode]
+	if version > 0 && version < uint64(len(events)) {
+		events = events[:version]
+	}
+	events = slices.Clone(events)
+	p.mu.RUnlock()
+	return domain.StandingAt(levelEntries(events, &at), at.Instant)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,7 +21,9 @@ import (
 
 	"github.com/planledger/planledger/domain"
 	"github.com/planledger/planledger/eventstore"
+	plhttp "github.com/planledger/planledger/http"
 	"github.com/planledger/planledger/pdf"
+	"github.com/planledger/planledger/projections"
 )
 
 // verifyOutput runs "planledger verify" with args and returns what it wrote
@@ -378,8 +381,12 @@ func TestVerifyPDF(t *testing.T) {
 		t.Errorf("served PDF text lacks the footer's %q", want)
 	}
 	original := writePDF(t, "sip.pdf", printed.body)
-	matches := fmt.Sprintf("matches the log: plan %s version %d as of %s (effective time), last event sequence %d, chain %s\n",
-		sipID, meta.PlanVersion, meta.AsOf.Format(time.RFC3339Nano), meta.LastSequence, meta.ChainHash)
+	if meta.DIPVersion == 0 {
+		t.Fatalf("served SIP metadata %+v lacks the DIP version", meta)
+	}
+	matches := fmt.Sprintf("matches the log: plan %s version %d with DIP version %d as of %s (effective time), "+
+		"last event sequence %d, chain %s\n",
+		sipID, meta.PlanVersion, meta.DIPVersion, meta.AsOf.Format(time.RFC3339Nano), meta.LastSequence, meta.ChainHash)
 
 	// A stopped store: verify opens the folder itself.
 	if err := srv.Close(context.Background()); err != nil {
@@ -435,6 +442,28 @@ func TestVerifyPDF(t *testing.T) {
 		}
 		if want := "version not in log: the PDF states plan version 999"; !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	})
+
+	t.Run("an SIP printed before prints stated the DIP version", func(t *testing.T) {
+		at := projections.AsOf{Instant: meta.AsOf, Basis: meta.AsOfBasis}
+		view, err := srv.app.Read.PlanAtVersion(sipID, at, meta.PlanVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := plhttp.PlanDocument(srv.app.Read, nil, view, meta.Producer, plhttp.PrintPins{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.DistrictPlanVersion, doc.LevelVersion = 0, 0
+		body, err := pdf.Render(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := verifyOutput(t, "-nats", url, "-nats-nkey", nkey, "-pdf", writePDF(t, "older.pdf", body))
+		want := strings.Replace(matches, fmt.Sprintf(" with DIP version %d", meta.DIPVersion), "", 1)
+		if err != nil || out != want {
+			t.Errorf("verify -pdf on an SIP without a DIP version: error %v, output %q, want %q", err, out, want)
 		}
 	})
 
@@ -515,4 +544,105 @@ func TestVerifyPDF(t *testing.T) {
 	if lines := problemLines(out); len(lines) != 2 {
 		t.Errorf("verify after tampering reported %d problems, want 2 (edited and inserted):\n%s", len(lines), out)
 	}
+}
+
+// TestVerifySIPAfterBackdatedDIPEdit prints an SIP, then retitles its DIP
+// with an effective date before the print's instant. A reprint at the
+// printed as-of instant, version and DIP version leaves the edit out and
+// gives the same bytes, so verify -pdf passes.
+func TestVerifySIPAfterBackdatedDIPEdit(t *testing.T) {
+	dir := t.TempDir()
+	srv, base := testServer(t, dir)
+	defer srv.Close(context.Background())
+	nkey := srv.app.embedded.Credentials().AdminSeedFile
+	org := call(t, "GET", base+"/v1/orgs/"+newburyportHigh, nil, "")
+	wantStatus(t, org, http.StatusOK)
+	sipID := org.json(t)["plans"].([]any)[0].(map[string]any)["id"].(string)
+	sip := call(t, "GET", base+"/v1/plans/"+sipID, nil, "")
+	wantStatus(t, sip, http.StatusOK)
+	dipID := sip.json(t)["plan"].(map[string]any)["district_plan_id"].(string)
+
+	printed := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf", nil, "")
+	wantStatus(t, printed, http.StatusOK)
+	meta, err := pdf.ReadMetadata(printed.body)
+	if err != nil {
+		t.Fatalf("ReadMetadata of the printed SIP: %v", err)
+	}
+	dipBefore := call(t, "GET", base+"/v1/plans/"+dipID, nil, "")
+	wantStatus(t, dipBefore, http.StatusOK)
+	if want := strings.Trim(dipBefore.header.Get("ETag"), `"`); strconv.FormatUint(meta.DIPVersion, 10) != want {
+		t.Fatalf("printed DIP version %d, want the DIP's version %s at print time", meta.DIPVersion, want)
+	}
+	if got := printed.header.Get("X-DIP-Version"); got != strconv.FormatUint(meta.DIPVersion, 10) {
+		t.Errorf("X-DIP-Version = %q, want %d", got, meta.DIPVersion)
+	}
+	text, _ := pdfText(t, printed.body)
+	if want := fmt.Sprintf("· DIP version %d", meta.DIPVersion); !strings.Contains(text, want) {
+		t.Errorf("printed SIP footer lacks %q", want)
+	}
+	original := writePDF(t, "sip.pdf", printed.body)
+
+	const newTitle = "Newburyport DIP, corrected title"
+	editor := signIn(t, dir, domain.RoleDistrictEditor, "02040000", "correction@newburyport")
+	editor["If-Match"] = dipBefore.header.Get("ETag")
+	retitled := call(t, "PUT", base+"/v1/plans/"+dipID+"/title", editor,
+		`{"title": "`+newTitle+`", "effective_date": "`+time.Now().AddDate(0, -1, 0).Format(time.DateOnly)+`"}`)
+	wantStatus(t, retitled, http.StatusOK)
+	// The edit reaches the read model before the reprints below.
+	if err := srv.app.Read.WaitFor(context.Background(), uint64(retitled.json(t)["last_stream_sequence"].(float64))); err != nil {
+		t.Fatal(err)
+	}
+
+	query := fmt.Sprintf("?as_of=%s&version=%d", url.QueryEscape(meta.AsOf.Format(time.RFC3339Nano)), meta.PlanVersion)
+	unpinned := call(t, "GET", base+"/v1/plans/"+sipID+"/pdf"+query, nil, "")
+	wantStatus(t, unpinned, http.StatusOK)
+	if unpinnedText, _ := pdfText(t, unpinned.body); !strings.Contains(unpinnedText, newTitle) {
+		t.Errorf("a reprint without dip_version lacks the backdated DIP title %q", newTitle)
+	}
+	// A backdated level change for the school must stay out of the pinned
+	// reprint too.
+	dept := signIn(t, dir, domain.RoleDepartment, "", "dese-staff")
+	leveled := call(t, "POST", base+"/v1/orgs/"+newburyportHigh+"/levels", dept,
+		`{"level": 3, "reason": "Backdated correction", "source": "test", "effective_date": "`+
+			time.Now().AddDate(0, -2, 0).Format(time.DateOnly)+`"}`)
+	wantStatus(t, leveled, http.StatusCreated)
+	if err := srv.app.Read.WaitFor(context.Background(), uint64(leveled.json(t)["event"].(map[string]any)["stream_sequence"].(float64))); err != nil {
+		t.Fatal(err)
+	}
+	if got := printed.header.Get("X-Level-Version"); got != strconv.FormatUint(meta.LevelVersion, 10) || meta.LevelVersion == 0 {
+		t.Errorf("X-Level-Version = %q and the XMP states %d; want the same version, above 0", got, meta.LevelVersion)
+	}
+	pinned := call(t, "GET", fmt.Sprintf("%s/v1/plans/%s/pdf%s&dip_version=%d&level_version=%d",
+		base, sipID, query, meta.DIPVersion, meta.LevelVersion), nil, "")
+	wantStatus(t, pinned, http.StatusOK)
+	if !bytes.Equal(pinned.body, printed.body) {
+		t.Errorf("reprint at the printed as_of, version and dip_version differs from the print (%d and %d bytes)",
+			len(pinned.body), len(printed.body))
+	}
+
+	matches := fmt.Sprintf("matches the log: plan %s version %d with DIP version %d as of %s (effective time), "+
+		"last event sequence %d, chain %s\n",
+		sipID, meta.PlanVersion, meta.DIPVersion, meta.AsOf.Format(time.RFC3339Nano), meta.LastSequence, meta.ChainHash)
+	out, err := verifyOutput(t, "-nats", srv.app.embedded.ClientURL(), "-nats-nkey", nkey, "-pdf", original)
+	if err != nil || out != matches {
+		t.Errorf("verify -pdf after the backdated DIP and level edits: error %v, output %q, want %q", err, out, matches)
+	}
+
+	t.Run("DIP version not in log", func(t *testing.T) {
+		later := call(t, "GET", fmt.Sprintf("%s/v1/plans/%s/pdf%s&dip_version=999", base, sipID, query), nil, "")
+		wantStatus(t, later, http.StatusNotFound)
+		forged := writePDF(t, "later.pdf", withXMPProperty(t, printed.body, "dip_version", "999"))
+		out, err := verifyOutput(t, "-nats", srv.app.embedded.ClientURL(), "-nats-nkey", nkey, "-pdf", forged)
+		if !errors.Is(err, errVerifyFailed) {
+			t.Fatalf("error = %v, want errVerifyFailed; output:\n%s", err, out)
+		}
+		if want := "version not in log: the PDF states DIP version 999"; !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	})
+
+	t.Run("dip_version on a DIP", func(t *testing.T) {
+		r := call(t, "GET", fmt.Sprintf("%s/v1/plans/%s/pdf?dip_version=1", base, dipID), nil, "")
+		wantStatus(t, r, http.StatusBadRequest)
+	})
 }

@@ -112,8 +112,9 @@ func verifyPDF(ctx context.Context, nc *nats.Conn, path string, out io.Writer, l
 	if chain == "" {
 		chain = "none: the last event included was stored before hash chaining, so only the bytes were compared"
 	}
-	fmt.Fprintf(out, "matches the log: plan %s version %d as of %s (%s time), last event sequence %d, chain %s\n",
-		meta.PlanID, meta.PlanVersion, meta.AsOf.Format(time.RFC3339Nano), meta.AsOfBasis, meta.LastSequence, chain)
+	fmt.Fprintf(out, "matches the log: plan %s version %d%s as of %s (%s time), last event sequence %d, chain %s\n",
+		meta.PlanID, meta.PlanVersion, dipVersionText(meta), meta.AsOf.Format(time.RFC3339Nano), meta.AsOfBasis,
+		meta.LastSequence, chain)
 	return nil
 }
 
@@ -166,8 +167,8 @@ func compareChainHash(entries []chainEntry, meta pdf.Metadata, fail func(kind, f
 }
 
 // compareReprint folds the plan from the read model at the printed as-of
-// instant, basis and version, renders it as the PDF endpoint does, and
-// compares the bytes.
+// instant, basis and version, and an SIP's DIP at the printed DIP version,
+// renders it as the PDF endpoint does, and compares the bytes.
 func compareReprint(read *projections.Projector, printed []byte, meta pdf.Metadata, fail func(kind, format string, args ...any)) {
 	at := projections.AsOf{Instant: meta.AsOf, Basis: meta.AsOfBasis}
 	view, err := read.PlanAtVersion(meta.PlanID, at, meta.PlanVersion)
@@ -184,7 +185,26 @@ func compareReprint(read *projections.Projector, printed []byte, meta pdf.Metada
 			return
 		}
 	}
-	reprint, err := pdf.Render(plhttp.PlanDocument(read, data, view, meta.Producer))
+	pins := plhttp.PrintPins{DIPVersion: meta.DIPVersion, LevelVersion: meta.LevelVersion}
+	doc, err := plhttp.PlanDocument(read, data, view, meta.Producer, pins)
+	switch {
+	case domain.ErrorCode(err) == domain.ENotFound:
+		fail(pdfVersionNotInLog, "the PDF states DIP version %d and level history version %d: %v",
+			meta.DIPVersion, meta.LevelVersion, err)
+		return
+	case err != nil:
+		fail(pdfInvalidProperties, "%v", err)
+		return
+	}
+	// A print made before prints stated these versions read the DIP and the
+	// levels at their latest versions and printed no version.
+	if meta.DIPVersion == 0 {
+		doc.DistrictPlanVersion = 0
+	}
+	if meta.LevelVersion == 0 {
+		doc.LevelVersion = 0
+	}
+	reprint, err := pdf.Render(doc)
 	if err != nil {
 		fail(pdfBytesDiffer, "the plan cannot be reprinted from the log: %v", err)
 		return
@@ -192,9 +212,9 @@ func compareReprint(read *projections.Projector, printed []byte, meta pdf.Metada
 	if bytes.Equal(reprint, printed) {
 		return
 	}
-	detail := fmt.Sprintf("a reprint from the log as of %s (%s time) at plan version %d has %d bytes (SHA-256 %s), "+
+	detail := fmt.Sprintf("a reprint from the log as of %s (%s time) at plan version %d%s has %d bytes (SHA-256 %s), "+
 		"the file has %d bytes (SHA-256 %s); the first difference is at byte offset %d",
-		meta.AsOf.Format(time.RFC3339Nano), meta.AsOfBasis, meta.PlanVersion,
+		meta.AsOf.Format(time.RFC3339Nano), meta.AsOfBasis, meta.PlanVersion, dipVersionText(meta),
 		len(reprint), sha256Hex(reprint), len(printed), sha256Hex(printed), firstDifference(reprint, printed))
 	// The bytes also depend on the Go release and the PDF library, so a
 	// print from another planledger build can differ without any change.
@@ -202,6 +222,15 @@ func compareReprint(read *projections.Projector, printed []byte, meta pdf.Metada
 		detail += fmt.Sprintf("; the PDF was made by %q and this is %q, whose output can differ", meta.Producer, ours)
 	}
 	fail(pdfBytesDiffer, "%s", detail)
+}
+
+// dipVersionText names the printed DIP version for a report, or is empty
+// when the PDF states none.
+func dipVersionText(meta pdf.Metadata) string {
+	if meta.DIPVersion == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" with DIP version %d", meta.DIPVersion)
 }
 
 // validSubjectToken reports whether id can be one NATS subject token:
