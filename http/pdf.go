@@ -16,10 +16,10 @@ import (
 )
 
 // handlePlanPDF prints a plan as of an instant. The bytes depend only on the
-// events folded in, the resolved instant, the plan version and, for an SIP,
-// the DIP version, all printed in the footer, so a reprint with those as_of,
-// version and dip_version values matches. The SHA-256 goes in a header for
-// comparison.
+// events folded in, the resolved instant, the plan version, the level
+// history's version and, for an SIP, the DIP version, all printed in the
+// footer, so a reprint with those as_of, version, level_version and
+// dip_version values matches. The SHA-256 goes in a header for comparison.
 func (s *Server) handlePlanPDF(w http.ResponseWriter, r *http.Request) {
 	view, err := s.planAt(r)
 	if err != nil {
@@ -104,10 +104,12 @@ func printPinsFrom(r *http.Request) (PrintPins, error) {
 // build documents here, so a reprint for verification gives the same bytes.
 //
 // The DIP and the level history are read at the versions pins gives, or at
-// their latest, and the document states the versions it read, so a change
+// their latest, and the document states the versions it read. A change
 // recorded after a print, even one that takes effect before the print's
-// instant, stays out of a reprint. PlanDocument returns an error only for a
-// pinned version that does not exist, or a DIP version given for a DIP.
+// instant, therefore stays out of a reprint.
+//
+// PlanDocument returns an error only for a pinned version that does not
+// exist, or a DIP version given for a DIP.
 func PlanDocument(read *projections.Projector, data *comparisons.Dataset, view projections.PlanView, producer string, pins PrintPins) (pdf.Document, error) {
 	plan := view.Plan
 	org, _ := read.Org(plan.OrgCode)
