@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,6 +44,9 @@ type Service struct {
 	store domain.EventStore
 	read  ReadModel
 	now   func() time.Time
+	// commutative holds a *sync.Mutex per aggregate for commutative
+	// commands; see Execute.
+	commutative sync.Map
 }
 
 // New returns a Service; it panics on nil dependencies, a wiring mistake.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/planledger/planledger/domain"
@@ -18,6 +19,10 @@ type Decide func(state domain.State, version uint64) ([]domain.Draft, error)
 // competing change, so n writers racing on one aggregate all succeed when n
 // is at most this bound.
 const maxCommutativeAttempts = 64
+
+// commutativeWait bounds how long a commutative command waits for the read
+// model to show the change that beat it, which normally takes milliseconds.
+const commutativeWait = 10 * time.Second
 
 // Execute runs a command on an aggregate of a registered kind: it checks
 // the actor, replays a keyed retry, folds the current state, checks the
@@ -39,6 +44,17 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 	// recorded before this truncated start.
 	started := s.now().UTC().Truncate(time.Microsecond)
 	retry := meta.Commutative && meta.Expected == nil
+	if retry {
+		// Commutative commands on one aggregate run one at a time in this
+		// process, so they do not race each other and lose; retries remain
+		// for writers in other processes.
+		// NOTE: without this lock, 30 concurrent survey responses sometimes
+		// left the read model behind the store for that survey; the cause
+		// is not known.
+		lock, _ := s.commutative.LoadOrStore(kind+"/"+id, &sync.Mutex{})
+		lock.(*sync.Mutex).Lock()
+		defer lock.(*sync.Mutex).Unlock()
+	}
 	for attempt := 1; ; attempt++ {
 		res, err := s.executeOnce(ctx, meta, kind, id, decide)
 		var conflict *domain.ConflictError
@@ -51,8 +67,13 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 				kindName(kind), id, attempt)
 		}
 		// The winner's event must be folded before deciding again, or the
-		// next attempt would state the same stale sequence.
-		if err := s.read.WaitForSequence(ctx, kind, id, conflict.Current); err != nil {
+		// next attempt would state the same stale sequence. The wait is
+		// bounded so a read model that never shows it cannot hold the
+		// request forever.
+		waitCtx, cancel := context.WithTimeout(ctx, commutativeWait)
+		err = s.read.WaitForSequence(waitCtx, kind, id, conflict.Current)
+		cancel()
+		if err != nil {
 			return Result{}, err
 		}
 	}
@@ -68,6 +89,16 @@ func (s *Service) executeOnce(ctx context.Context, meta Meta, kind, id string, d
 	expected, err := s.expect(kind, id, meta, required)
 	if err != nil {
 		return Result{}, err
+	}
+	// The read model may apply another event between the fold above and
+	// the sequence check, so the append must state the version the
+	// decision was made on; otherwise a decision on a stale state could be
+	// stored after the change it did not see.
+	if expected != version {
+		if meta.Expected != nil {
+			return Result{}, &domain.ConflictError{AggregateID: kind + "/" + id, Expected: expected, Current: version}
+		}
+		expected = version
 	}
 	if meta, err = s.effectiveInOrder(meta, kind, id); err != nil {
 		return Result{}, err

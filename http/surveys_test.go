@@ -116,7 +116,10 @@ func (s *storeServer) call(t *testing.T, method, path, token string, header map[
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	// A bound, so a request the server never answers fails the test
+	// instead of hanging the package until its timeout.
+	client := &http.Client{Timeout: time.Minute}
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Errorf("%s %s: %v", method, path, err)
 		return 0, nil, nil
