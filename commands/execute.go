@@ -46,10 +46,10 @@ func (s *Service) Execute(ctx context.Context, meta Meta, kind, id string, decid
 	retry := meta.Commutative && meta.Expected == nil
 	if retry {
 		// Commutative commands on one aggregate run one at a time in this
-		// process, so they do not race each other and lose; retries remain
-		// for writers in other processes.
+		// process, so they do not race each other and lose. Writers in
+		// other processes still rely on the retries below.
 		// NOTE: without this lock, 30 concurrent survey responses sometimes
-		// left the read model behind the store for that survey; the cause
+		// left the read model behind the store for that survey. The cause
 		// is not known.
 		lock, _ := s.commutative.LoadOrStore(kind+"/"+id, &sync.Mutex{})
 		lock.(*sync.Mutex).Lock()
@@ -91,9 +91,9 @@ func (s *Service) executeOnce(ctx context.Context, meta Meta, kind, id string, d
 		return Result{}, err
 	}
 	// The read model may apply another event between the fold above and
-	// the sequence check, so the append must state the version the
-	// decision was made on; otherwise a decision on a stale state could be
-	// stored after the change it did not see.
+	// the sequence check. The append therefore states the version the
+	// decision was made on, so a decision on a stale state is rejected
+	// instead of stored after the change it did not see.
 	if expected != version {
 		if meta.Expected != nil {
 			return Result{}, &domain.ConflictError{AggregateID: kind + "/" + id, Expected: expected, Current: version}
@@ -176,14 +176,14 @@ func kindName(kind string) string {
 }
 
 // clockSkew is how far past the server's clock an effective date may be,
-// so a client whose clock runs a little ahead can still say "now".
+// so a client whose clock runs a little ahead can still send "now".
 const clockSkew = 5 * time.Minute
 
 // effectiveInOrder keeps the events of one aggregate in order on the
-// effective time line, as plan workflow steps are: a change records
+// effective time line, as plan workflow steps are. A change records
 // something that has happened, so it may not take effect later than now
-// (plus clockSkew), nor before the aggregate's latest event, unless the
-// kind allows backdated changes. Without this an as-of read could show a
+// (plus clockSkew). Nor may it take effect before the aggregate's latest
+// event, unless the kind allows backdated changes. Without this an as-of read could show a
 // later step without an earlier one, such as an issued report without the
 // findings dated after it. An undated change to an aggregate whose latest
 // event lies ahead of the clock holds from that event, as ChangePlan does
